@@ -1,0 +1,1 @@
+"""Pledge Tracker: watch what companies promise about personal data."""

@@ -1,0 +1,27 @@
+"""One small hierarchy of errors; the CLI turns each into a one-line message."""
+
+
+class TrackerError(Exception):
+    """Something the user can act on; its message is one line, shown as is."""
+
+    transient = False
+
+
+class FetchError(TrackerError):
+    """A source could not be fetched (HTTP error, network, size cap, bad URL)."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+class ExtractError(TrackerError):
+    """A fetched document yielded no usable text (broken PDF, binary junk, empty page)."""
+
+
+class WatchlistError(TrackerError):
+    """The watchlist is malformed, or an edit to it was refused."""
+
+
+class ArchiveError(TrackerError):
+    """The archive is locked, missing what was asked for, or inconsistent."""
