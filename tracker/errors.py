@@ -10,9 +10,10 @@ class TrackerError(Exception):
 class FetchError(TrackerError):
     """A source could not be fetched (HTTP error, network, size cap, bad URL)."""
 
-    def __init__(self, message: str, transient: bool = False):
+    def __init__(self, message: str, transient: bool = False, retry_after: float | None = None):
         super().__init__(message)
         self.transient = transient
+        self.retry_after = retry_after
 
 
 class ExtractError(TrackerError):

@@ -1,0 +1,242 @@
+"""The archive: every version of every document, as plain files, append-only.
+
+Layout under the archive folder (snapshots/ by default):
+
+    <service>/<document>/<version>.md    normalized text of a version
+    <service>/<document>/<version>.json  its metadata and its changes against the previous one
+    _raw/<hash[:2]>/<hash>.<kind>        raw bytes as fetched, once per content hash
+    _state/<service>/<document>.json     last check (time, status, error, validators)
+
+A version's .json is written last: it is what makes the version exist, so a
+run killed half-way leaves at most an unreferenced file, never a broken version.
+Nothing is ever overwritten except the _state files, which hold no history.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tracker.errors import ArchiveError
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_VERSION_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One recorded version of a document; `same_as` marks a return to an earlier text."""
+
+    id: str
+    fetched_at: str
+    url: str
+    text_sha256: str
+    raw_sha256: str | None = None
+    kind: str = "html"
+    previous: str | None = None
+    same_as: str | None = None
+    lang: str | None = None
+    changes: tuple[dict, ...] = field(default=())
+
+    @property
+    def date(self) -> str:
+        return self.fetched_at[:10]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def version_id(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+
+
+class Archive:
+    """An archive folder; every method reads or writes plain files under it."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    # -- reading -------------------------------------------------------------
+
+    def documents(self) -> list[tuple[str, str]]:
+        """(service, document) of every document with at least one version."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            (service.name, document.name)
+            for service in self.root.iterdir()
+            if _SLUG.match(service.name) and service.is_dir()
+            for document in service.iterdir()
+            if _SLUG.match(document.name) and any(document.glob("*.json"))
+        )
+
+    def versions(self, service: str, document: str) -> list[Version]:
+        """Versions of a document, oldest first."""
+        folder = self._folder(service, document)
+        if not folder.is_dir():
+            return []
+        found = [p for p in folder.glob("*.json") if _VERSION_ID.match(p.stem)]
+        return [self._read_version(p) for p in sorted(found, key=lambda p: _order(p.stem))]
+
+    def version(self, service: str, document: str, version: str | None = None) -> Version:
+        """One version by id (or a unique prefix of it, like its date), the latest by default."""
+        versions = self.versions(service, document)
+        if not versions:
+            raise ArchiveError(f"{service}/{document} has no version in {self.root}")
+        if version is None:
+            return versions[-1]
+        matches = [v for v in versions if v.id.startswith(version)]
+        if len(matches) != 1:
+            found = "no" if not matches else "more than one"
+            raise ArchiveError(f"{service}/{document} has {found} version matching {version!r}")
+        return matches[0]
+
+    def text(self, service: str, document: str, version: Version) -> str:
+        """The normalized text of a version (following a return to an earlier one)."""
+        path = self._folder(service, document) / f"{version.same_as or version.id}.md"
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ArchiveError(f"cannot read {path}: {error.strerror}") from None
+
+    def raw_path(self, digest: str, kind: str) -> Path:
+        return self.root / "_raw" / digest[:2] / f"{digest}.{kind}"
+
+    def state(self, service: str, document: str) -> dict:
+        """The last check of a document ({} if never checked)."""
+        path = self._state_path(service, document)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            raise ArchiveError(f"unreadable state file {path}: {error}") from None
+
+    # -- writing -------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, service: str, document: str) -> Iterator[None]:
+        """Hold a document exclusively: two runs never record versions of it at once."""
+        path = self._state_path(service, document).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def store_raw(self, content: bytes, kind: str) -> str:
+        """Keep raw bytes once per content hash; returns the hash."""
+        digest = sha256(content)
+        path = self.raw_path(digest, kind)
+        if not path.exists():
+            _write_new(path, content)
+        return digest
+
+    def record(
+        self,
+        service: str,
+        document: str,
+        text: str,
+        *,
+        fetched_at: datetime,
+        url: str,
+        raw_sha256: str | None,
+        kind: str,
+        lang: str | None,
+        changes: list[dict],
+    ) -> Version:
+        """Append a version whose text differs from the latest; call under lock()."""
+        folder = self._folder(service, document)
+        existing = self.versions(service, document)
+        text_hash = sha256(text.encode("utf-8"))
+        earlier = next((v for v in reversed(existing) if v.text_sha256 == text_hash), None)
+        version = Version(
+            id=self._free_id(folder, version_id(fetched_at)),
+            fetched_at=fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
+            url=url,
+            text_sha256=text_hash,
+            raw_sha256=raw_sha256,
+            kind=kind,
+            previous=existing[-1].id if existing else None,
+            same_as=(earlier.same_as or earlier.id) if earlier else None,
+            lang=lang,
+            changes=tuple(changes),
+        )
+        if not version.same_as:
+            _write_new(folder / f"{version.id}.md", text.encode("utf-8"))
+        _write_new(folder / f"{version.id}.json", _dump(asdict(version)))
+        return version
+
+    def save_state(self, service: str, document: str, state: dict) -> None:
+        path = self._state_path(service, document)
+        os.replace(_write_aside(path, _dump(state)), path)
+
+    # -- paths ---------------------------------------------------------------
+
+    def _folder(self, service: str, document: str) -> Path:
+        for name in (service, document):
+            if not _SLUG.match(name):
+                raise ArchiveError(f"{name!r} is not a valid service or document name")
+        return self.root / service / document
+
+    def _state_path(self, service: str, document: str) -> Path:
+        self._folder(service, document)
+        return self.root / "_state" / service / f"{document}.json"
+
+    def _read_version(self, path: Path) -> Version:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["changes"] = tuple(data.get("changes", ()))
+            return Version(**data)
+        except (OSError, ValueError, TypeError) as error:
+            raise ArchiveError(f"unreadable version file {path}: {error}") from None
+
+    @staticmethod
+    def _free_id(folder: Path, wanted: str) -> str:
+        candidate, n = wanted, 1
+        while (folder / f"{candidate}.json").exists():
+            candidate, n = f"{wanted}-{n}", n + 1
+        return candidate
+
+
+def _order(version: str) -> tuple[str, int]:
+    """Sort key: the time, then the counter of versions recorded in the same second."""
+    when, _, n = version.partition("Z")
+    return when, int(n.lstrip("-") or 0)
+
+
+def _dump(data: dict) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _write_aside(path: Path, data: bytes) -> Path:
+    """A synced temporary file beside path, ready to be moved or linked into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(tmp)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet, atomically, and never over another one."""
+    tmp = _write_aside(path, data)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        if path.read_bytes() != data:
+            raise ArchiveError(f"{path} already exists with other content; nothing overwritten") from None
+    finally:
+        tmp.unlink()

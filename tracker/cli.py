@@ -1,0 +1,211 @@
+"""The `tracker` command: a thin layer over the library, one function per command.
+
+Every TrackerError ends as one line on stderr and a non-zero exit, never a traceback.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tracker.errors import ArchiveError, TrackerError, WatchlistError
+
+LANGS = click.Choice(["en", "fr", "de"])
+
+
+class _Command(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrackerError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Command)
+@click.option("--watchlist", type=click.Path(path_type=Path), default=Path("watchlist.toml"),
+              show_default=True, help="The watchlist file.")
+@click.option("--archive", type=click.Path(path_type=Path), default=Path("snapshots"),
+              show_default=True, help="The archive folder.")
+@click.version_option(package_name="pledge-tracker")
+@click.pass_context
+def cli(ctx: click.Context, watchlist: Path, archive: Path) -> None:
+    """Watch privacy policies and report which pledges got weaker."""
+    ctx.obj = {"watchlist": watchlist, "archive": archive}
+
+
+def _archive(ctx: click.Context):
+    from tracker.archive import Archive
+
+    return Archive(ctx.obj["archive"])
+
+
+def _sources(ctx: click.Context):
+    from tracker.watchlist import load
+
+    return load(ctx.obj["watchlist"])
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--service", required=True, help="Service name, e.g. 'Acme Health' (made a slug).")
+@click.option("--document", required=True, help="Document type, e.g. 'Privacy Policy' (made a slug).")
+@click.option("--select", multiple=True, help="CSS selector of the text to keep (repeatable).")
+@click.option("--remove", multiple=True, help="CSS selector of parts to drop (repeatable).")
+@click.option("--every", default="12h", show_default=True, help="Check interval: 30m, 12h, 7d…")
+@click.option("--lang", type=LANGS, help="Language of the document (detected when absent).")
+@click.pass_context
+def add(ctx, url, service, document, select, remove, every, lang):
+    """Watch URL as SERVICE's DOCUMENT."""
+    from tracker.watchlist import Source, add as add_source, slugify
+
+    source = Source(slugify(service), slugify(document), url, tuple(select), tuple(remove),
+                    every, lang, name=service if slugify(service) != service else "")
+    add_source(ctx.obj["watchlist"], source)
+    click.echo(f"watching {source.key} at {url} every {every}")
+
+
+@cli.command(name="list")
+@click.pass_context
+def list_sources(ctx):
+    """Show each source with its last check, status and number of versions."""
+    watchlist, archive = _sources(ctx), _archive(ctx)
+    for source in watchlist.sources:
+        state = archive.state(source.service, source.document)
+        count = len(archive.versions(source.service, source.document))
+        status = state.get("status", "never checked")
+        if state.get("error"):
+            status += f" ({state['error']})"
+        checked = state.get("checked_at", "-")
+        click.echo(f"{source.key}\t{checked}\t{count} version{'s' * (count != 1)}\t{status}\t{source.url}")
+    for problem in watchlist.problems:
+        click.echo(f"problem: {problem}", err=True)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[SERVICE[/DOCUMENT]]...")
+@click.option("--workers", default=8, show_default=True, help="Documents fetched at once.")
+@click.pass_context
+def check(ctx, names, workers):
+    """Fetch all (or the named) sources now and archive what changed."""
+    from tracker.check import FAILED, check_all
+    from tracker.progress import progress
+
+    watchlist, archive = _sources(ctx), _archive(ctx)
+    sources = _select(watchlist.sources, names)
+    with progress(len(sources), "checking") as advance:
+        outcomes = check_all(sources, archive, workers=workers, on_done=lambda _: advance())
+    for outcome in outcomes:
+        if outcome.status == FAILED:
+            click.echo(f"failed     {outcome.source.key}: {outcome.error}", err=True)
+        elif outcome.version:
+            counts = _count_types(outcome.version.changes)
+            click.echo(f"{outcome.status:<10} {outcome.source.key}" + (f" ({counts})" if counts else ""))
+    for problem in watchlist.problems:
+        click.echo(f"skipped    {problem}", err=True)
+    totals = {s: sum(o.status == s for o in outcomes) for s in ("new", "changed", "unchanged", "failed")}
+    click.echo(", ".join(f"{n} {s}" for s, n in totals.items()))
+    if totals["failed"] or watchlist.problems:
+        ctx.exit(1)
+
+
+def _select(sources, names):
+    if not names:
+        return list(sources)
+    chosen = [s for s in sources if s.key in names or s.service in names]
+    unknown = [n for n in names if not any(s.key == n or s.service == n for s in sources)]
+    if unknown:
+        raise WatchlistError(f"not in the watchlist: {', '.join(unknown)}")
+    return chosen
+
+
+def _count_types(changes) -> str:
+    from collections import Counter
+
+    counts = Counter(change["type"] for change in changes)
+    return ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    service, slash, document = key.partition("/")
+    if not slash:
+        raise click.BadParameter(f"expected SERVICE/DOCUMENT, got {key!r}")
+    return service, document
+
+
+@cli.command()
+@click.argument("key", metavar="SERVICE/DOCUMENT")
+@click.pass_context
+def history(ctx, key):
+    """List the versions of a document."""
+    archive = _archive(ctx)
+    service, document = _split_key(key)
+    versions = archive.versions(service, document)
+    if not versions:
+        raise ArchiveError(f"{key} has no version in {archive.root}")
+    for version in versions:
+        note = f"same text as {version.same_as}" if version.same_as else _count_types(version.changes)
+        click.echo(f"{version.id}\t{version.kind}\t{note or ('first version' if not version.previous else 'no pledge changed')}")
+
+
+@cli.command()
+@click.argument("key", metavar="SERVICE/DOCUMENT")
+@click.argument("version", required=False)
+@click.pass_context
+def show(ctx, key, version):
+    """Print one version of a document (the latest by default)."""
+    archive = _archive(ctx)
+    service, document = _split_key(key)
+    click.echo(archive.text(service, document, archive.version(service, document, version)), nl=False)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--lang", type=LANGS, help="Language of both texts (detected when absent).")
+def diff(old, new, fmt, lang):
+    """Compare two documents (files or URLs) pledge by pledge."""
+    from tracker import report
+    from tracker.compare import compare, detect_language
+    from tracker.load import load_text
+
+    old_text, new_text = load_text(old), load_text(new)
+    lang = lang or detect_language(new_text)
+    changes = compare(old_text, new_text, lang)
+    if fmt == "json":
+        click.echo(json.dumps({"changes": [c.to_dict() for c in changes]}, ensure_ascii=False, indent=1))
+    elif fmt == "html":
+        click.echo(report.diff_page(old, new, old_text, new_text, changes, lang))
+    else:
+        click.echo(report.as_text(changes, color=sys.stdout.isatty()), color=sys.stdout.isatty(), nl=False)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True)
+@click.pass_context
+def build(ctx, out):
+    """Render the static site and its feeds from the archive."""
+    from tracker.site import build_site
+
+    home = build_site(_archive(ctx), _sources(ctx).sources, out)
+    click.echo(f"site written to {home}")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True)
+@click.option("--workers", default=4, show_default=True, help="Checks run at once.")
+@click.pass_context
+def run(ctx, out, workers):
+    """Check each source at its interval and rebuild the site after a change."""
+    from tracker.schedule import run_forever
+
+    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, log=click.echo)
+
+
+def main() -> None:
+    cli(prog_name="tracker")

@@ -1,0 +1,189 @@
+"""Fetch: one HTTP(S) or file:// document as raw bytes, politely and within limits.
+
+Retries are written here rather than left to urllib3's Retry because a read
+timeout in the middle of a body, and a Retry-After longer than we will wait,
+must both end as a clear one-line error.
+"""
+
+import email.utils
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from tracker import __version__
+from tracker.errors import FetchError
+
+USER_AGENT = f"PledgeTracker/{__version__} (archives privacy policies; +https://pledge-tracker.example/bot)"
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long and how much a fetch may take; tests shrink them."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_seconds: float = 120.0
+    max_bytes: int = 20 * 1024 * 1024
+    attempts: int = 3
+    backoff: float = 1.0
+    max_retry_after: float = 60.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a fetch brought back: the raw bytes and what the server said about them."""
+
+    url: str
+    final_url: str
+    content: bytes
+    content_type: str = ""
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+
+def new_session(pool_size: int = 10) -> requests.Session:
+    """A session naming the project, with a connection pool sized for the workers."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.max_redirects = 10
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def fetch(
+    url: str,
+    session: requests.Session | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    limits: Limits = Limits(),
+) -> Snapshot:
+    """The document at url; a FetchError (marked transient or not) when it cannot be had."""
+    scheme = urlsplit(url).scheme
+    if scheme == "file":
+        return _read_file(url, limits)
+    if scheme not in ("http", "https"):
+        raise FetchError(f"unsupported URL scheme {scheme!r}: only http, https and file are fetched")
+    session = session or new_session()
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    for attempt in range(1, limits.attempts + 1):
+        try:
+            return _get(url, session, headers, limits)
+        except FetchError as error:
+            if not error.transient or attempt == limits.attempts:
+                raise
+            time.sleep(error.retry_after or limits.backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _get(url: str, session: requests.Session, headers: dict, limits: Limits) -> Snapshot:
+    started = time.monotonic()
+    try:
+        response = session.get(
+            url, headers=headers, stream=True, timeout=(limits.connect_timeout, limits.read_timeout)
+        )
+    except requests.TooManyRedirects:
+        raise FetchError("too many redirects (a redirect loop?)") from None
+    except requests.ConnectTimeout:
+        raise FetchError("connection timed out", transient=True) from None
+    except requests.ReadTimeout:
+        raise FetchError("the server did not answer in time", transient=True) from None
+    except requests.ConnectionError as error:
+        raise FetchError(f"cannot connect: {_reason(error)}", transient=True) from None
+    except requests.RequestException as error:
+        raise FetchError(f"request failed: {_reason(error)}") from None
+    with response:
+        if response.status_code == 304:
+            return Snapshot(url, response.url, b"", not_modified=True, etag=response.headers.get("ETag"),
+                            last_modified=response.headers.get("Last-Modified"))
+        if response.status_code >= 400:
+            raise FetchError(
+                f"HTTP {response.status_code} {response.reason or ''}".strip(),
+                transient=response.status_code in _TRANSIENT_STATUS,
+                retry_after=_retry_after(response, limits),
+            )
+        content = _read_body(response, limits, started)
+        return Snapshot(
+            url=url,
+            final_url=response.url,
+            content=content,
+            content_type=response.headers.get("Content-Type", ""),
+            charset=_declared_charset(response),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
+
+
+def _read_body(response: requests.Response, limits: Limits, started: float) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise FetchError(f"document too large ({int(declared) // 1024 // 1024} MB, limit {limits.max_bytes // 1024 // 1024} MB)")
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise FetchError(f"document too large (over {limits.max_bytes // 1024 // 1024} MB)")
+            if time.monotonic() - started > limits.total_seconds:
+                raise FetchError(f"download took over {limits.total_seconds:.0f} s", transient=True)
+            chunks.append(chunk)
+    except requests.RequestException as error:
+        raise FetchError(f"download interrupted: {_reason(error)}", transient=True) from None
+    return b"".join(chunks)
+
+
+def _read_file(url: str, limits: Limits) -> Snapshot:
+    path = Path(unquote(urlsplit(url).path))
+    try:
+        if path.stat().st_size > limits.max_bytes:
+            raise FetchError(f"document too large (over {limits.max_bytes // 1024 // 1024} MB)")
+        content = path.read_bytes()
+    except OSError as error:
+        raise FetchError(f"cannot read {path}: {error.strerror}") from None
+    return Snapshot(url, url, content)
+
+
+def _declared_charset(response: requests.Response) -> str | None:
+    """The charset of the Content-Type header, without requests' ISO-8859-1 default for text."""
+    for part in response.headers.get("Content-Type", "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def _retry_after(response: requests.Response, limits: Limits) -> float | None:
+    """Seconds the server asks us to wait, if we are willing to wait that long."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        seconds = (when - datetime.now(UTC)).total_seconds() if when and when.tzinfo else 0.0
+    return max(0.0, seconds) if seconds <= limits.max_retry_after else None
+
+
+def _reason(error: Exception) -> str:
+    """The innermost message of a requests/urllib3 error, on one line."""
+    inner = error
+    while inner.__context__ is not None and not str(inner):
+        inner = inner.__context__
+    text = str(inner.args[0] if inner.args else inner)
+    for marker in ("Failed to establish a new connection: ", "NameResolutionError", "] "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return " ".join(text.split())[:200].rstrip(")'\"")

@@ -1,0 +1,81 @@
+"""Render pledge changes for people: a terminal report and a standalone HTML page.
+
+The order is the reader's priority: what was lost comes first.
+"""
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import click
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SEVERITY = ("removed", "weakened", "merged", "split", "strengthened", "added", "reworded")
+LABELS = {
+    "removed": "Removed",
+    "weakened": "Weakened",
+    "merged": "Merged",
+    "split": "Split",
+    "strengthened": "Strengthened",
+    "added": "Added",
+    "reworded": "Reworded",
+}
+_COLORS = {"removed": "red", "weakened": "red", "strengthened": "green", "added": "green"}
+
+
+def by_severity(changes: Iterable[dict]) -> list[dict]:
+    """Changes (as contract dicts), removed and weakened first, document order kept within a kind."""
+    return sorted(changes, key=lambda change: SEVERITY.index(change["type"]))
+
+
+def _quotes(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def as_text(changes, color: bool = False) -> str:
+    """A plain report, one block per change; coloured labels on a terminal."""
+    dicts = by_severity(c.to_dict() for c in changes)
+    if not dicts:
+        return "No pledge changed.\n"
+    blocks = []
+    for change in dicts:
+        label = LABELS[change["type"]].upper()
+        lines = [click.style(label, fg=_COLORS.get(change["type"]), bold=True) if color else label]
+        if change.get("context"):
+            lines[0] += f"  ({change['context']})"
+        lines += [f"  - {quote}" for quote in _quotes(change["old"])]
+        lines += [f"  + {quote}" for quote in _quotes(change["new"])]
+        lines += [f"  why: {reason['detail']}" for reason in change["reasons"]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+@lru_cache(maxsize=1)
+def environment():
+    """The Jinja2 environment of the site and reports; autoescape everywhere."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(labels=LABELS, quotes=_quotes)
+    return env
+
+
+def diff_page(old_name: str, new_name: str, old_text: str, new_text: str, changes, lang: str) -> str:
+    """A standalone HTML page (no external resource) of a comparison."""
+    from tracker.worddiff import word_diff
+
+    return environment().get_template("diff.html").render(
+        title=f"{old_name} → {new_name}",
+        changes=by_severity(c.to_dict() for c in changes),
+        pieces=word_diff(old_text, new_text),
+        lang=lang,
+        standalone=True,
+        root="",
+    )

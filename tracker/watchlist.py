@@ -1,0 +1,159 @@
+"""The watchlist: which documents to watch, read from and written to watchlist.toml.
+
+tomlkit keeps a maintainer's comments and layout when `tracker add` edits the file.
+"""
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import tomlkit
+
+from tracker.errors import WatchlistError
+
+DEFAULT_EVERY = "12h"
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_KEYS = {"name", "url", "select", "remove", "every", "lang"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One watched document of one service."""
+
+    service: str
+    document: str
+    url: str
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    every: str = DEFAULT_EVERY
+    lang: str | None = None
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}/{self.document}"
+
+    @property
+    def interval_seconds(self) -> int:
+        return parse_interval(self.every)
+
+
+def slugify(name: str) -> str:
+    """A name safe as a folder: lowercase ASCII letters, digits and single dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = _SLUG_JUNK.sub("-", ascii_name.lower()).strip("-")[:80].strip("-")
+    if not slug:
+        raise WatchlistError(f"{name!r} has no letters or digits to make a name from")
+    return slug
+
+
+def parse_interval(every: str) -> int:
+    """Seconds in an interval written like '30m', '12h' or '7d'."""
+    match = _INTERVAL.match(str(every))
+    if not match or int(match.group(1)) == 0:
+        raise WatchlistError(f"invalid interval {every!r}: write a number and a unit, like 30m, 12h or 7d")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def check_url(url: str) -> str:
+    """The URL if it is http(s) with a host, or file:// with a path; a WatchlistError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return url
+    if parts.scheme == "file" and parts.path:
+        return url
+    raise WatchlistError(f"malformed URL {url!r}: expected http://, https:// or file://")
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    """The sources of a watchlist file, and a one-line problem for each entry that is not one."""
+
+    sources: tuple[Source, ...]
+    problems: tuple[str, ...]
+
+
+def load(path: Path) -> Watchlist:
+    """Every valid source in file order; a bad entry is a problem, never a reason to watch nothing."""
+    if not path.exists():
+        return Watchlist((), ())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise WatchlistError(f"{path}: not valid TOML: {error}") from None
+    sources, problems = [], []
+    for service, documents in data.items():
+        if not isinstance(documents, dict) or not all(isinstance(v, dict) for v in documents.values()):
+            problems.append(f"[{service}] must hold one table per document, like [{service}.privacy-policy]")
+            continue
+        for document, entry in documents.items():
+            try:
+                sources.append(_source(service, document, entry))
+            except WatchlistError as error:
+                problems.append(f"[{service}.{document}]: {error}")
+    return Watchlist(tuple(sources), tuple(problems))
+
+
+def _source(service: str, document: str, entry: dict) -> Source:
+    if slugify(service) != service or slugify(document) != document:
+        raise WatchlistError("names must be lowercase slugs like 'acme-health'; skipped")
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise WatchlistError(f"unknown key(s) {', '.join(sorted(unknown))}")
+    if "url" not in entry:
+        raise WatchlistError("missing url")
+    source = Source(
+        service=service,
+        document=document,
+        url=check_url(entry["url"]),
+        select=tuple(entry.get("select", ())),
+        remove=tuple(entry.get("remove", ())),
+        every=entry.get("every", DEFAULT_EVERY),
+        lang=entry.get("lang"),
+        name=entry.get("name", ""),
+    )
+    source.interval_seconds  # noqa: B018 -- validates the interval now, not at the first run
+    return source
+
+
+def add(path: Path, source: Source) -> None:
+    """Append a source to the watchlist file, keeping everything else as written."""
+    from tracker.extract.html import compile_selector
+
+    check_url(source.url)
+    parse_interval(source.every)
+    for css in (*source.select, *source.remove):
+        compile_selector(css)
+    existing = load(path).sources
+    if any(s.key == source.key for s in existing):
+        raise WatchlistError(f"{source.key} is already watched")
+    if any(s.url == source.url for s in existing):
+        raise WatchlistError(f"{source.url} is already watched")
+    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    service = doc.get(source.service)
+    if service is None:
+        service = tomlkit.table(is_super_table=True)
+        doc.add(source.service, service)
+    entry = tomlkit.table()
+    if source.name:
+        entry["name"] = source.name
+    entry["url"] = source.url
+    for key in ("select", "remove"):
+        if getattr(source, key):
+            entry[key] = list(getattr(source, key))
+    entry["every"] = source.every
+    if source.lang:
+        entry["lang"] = source.lang
+    service.add(source.document, entry)
+    _write_atomically(path, tomlkit.dumps(doc))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
