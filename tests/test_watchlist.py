@@ -1,0 +1,63 @@
+import tomllib
+
+from click.testing import CliRunner
+
+from tracker.cli import cli
+from tracker.watchlist import load
+
+
+def tracker(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_add_writes_a_readable_entry_and_keeps_comments(workspace):
+    (workspace / "watchlist.toml").write_text("# Sources we watch, by hand too.\n")
+    result = tracker("add", "https://acme.example/privacy", "--service", "Acme Santé",
+                     "--document", "Privacy Policy", "--select", "main", "--remove", ".ads",
+                     "--every", "6h", "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    text = (workspace / "watchlist.toml").read_text()
+    assert text.startswith("# Sources we watch, by hand too.")
+    entry = tomllib.loads(text)["acme-sante"]["privacy-policy"]
+    assert entry == {"name": "Acme Santé", "url": "https://acme.example/privacy", "select": ["main"],
+                     "remove": [".ads"], "every": "6h", "lang": "fr"}
+
+
+def test_names_become_safe_slugs(workspace):
+    result = tracker("add", "https://x.example/", "--service", "../../etc", "--document", "passwd")
+    assert result.exit_code == 0
+    assert [s.key for s in load(workspace / "watchlist.toml").sources] == ["etc/passwd"]
+
+
+def test_duplicates_malformed_urls_and_bad_selectors_are_refused_in_one_line(workspace):
+    assert tracker("add", "https://a.example/p", "--service", "a", "--document", "p").exit_code == 0
+    cases = [
+        (["https://a.example/other", "--service", "A", "--document", "P"], "already watched"),
+        (["https://a.example/p", "--service", "b", "--document", "p"], "already watched"),
+        (["not a url", "--service", "c", "--document", "p"], "malformed URL"),
+        (["ftp://c.example/p", "--service", "c", "--document", "p"], "malformed URL"),
+        (["https://c.example/p", "--service", "c", "--document", "p", "--select", "div[["], "invalid CSS selector"),
+        (["https://c.example/p", "--service", "c", "--document", "p", "--every", "often"], "invalid interval"),
+    ]
+    before = (workspace / "watchlist.toml").read_text()
+    for args, message in cases:
+        result = tracker("add", *args)
+        assert result.exit_code != 0
+        assert message in result.output and len(result.output.strip().splitlines()) == 1
+        assert "Traceback" not in result.output
+    assert (workspace / "watchlist.toml").read_text() == before
+
+
+def test_list_shows_each_source_with_its_status(workspace):
+    tracker("add", "https://a.example/p", "--service", "a", "--document", "privacy")
+    result = tracker("list")
+    assert result.exit_code == 0
+    assert "a/privacy" in result.output and "never checked" in result.output and "0 versions" in result.output
+
+
+def test_a_bad_entry_written_by_hand_does_not_hide_the_others(workspace):
+    (workspace / "watchlist.toml").write_text(
+        '["../../etc".passwd]\nurl = "http://127.0.0.1/x"\n\n[good.doc]\nurl = "http://127.0.0.1/y"\n')
+    watchlist = load(workspace / "watchlist.toml")
+    assert [s.key for s in watchlist.sources] == ["good/doc"]
+    assert len(watchlist.problems) == 1 and "slug" in watchlist.problems[0]
