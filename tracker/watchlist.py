@@ -18,7 +18,7 @@ DEFAULT_EVERY = "12h"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_KEYS = {"name", "url", "select", "remove", "every", "lang"}
+KEYS = {"name", "url", "select", "remove", "every", "lang"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def load(path: Path) -> Watchlist:
 def _source(service: str, document: str, entry: dict) -> Source:
     if slugify(service) != service or slugify(document) != document:
         raise WatchlistError("names must be lowercase slugs like 'acme-health'; skipped")
-    unknown = set(entry) - _KEYS
+    unknown = set(entry) - KEYS
     if unknown:
         raise WatchlistError(f"unknown key(s) {', '.join(sorted(unknown))}")
     if "url" not in entry:

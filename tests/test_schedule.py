@@ -1,0 +1,47 @@
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from conftest import page
+from tracker.archive import Archive
+from tracker.schedule import _first_run, run_forever
+from tracker.watchlist import Source, add
+
+
+def _wait_for(condition, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_run_checks_at_the_interval_rebuilds_the_site_and_stops_cleanly(server, tmp_path):
+    url = server.serve("/p", page("We never sell your personal data."))
+    watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
+    add(watchlist, Source("acme", "privacy", url, every="1s", lang="en"))
+    stop = threading.Event()
+    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out),
+                              kwargs={"stop": stop, "log": lambda _: None})
+    runner.start()
+    try:
+        assert _wait_for(lambda: (out / "index.html").exists())
+        server.serve("/p", page("We may sell your personal data to partners."))
+        assert _wait_for(lambda: len(archive.versions("acme", "privacy")) == 2)
+        assert _wait_for(lambda: "partners" in (out / "index.html").read_text())
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_recently_checked_source_is_not_checked_again_at_start(tmp_path):
+    archive = Archive(tmp_path)
+    source = Source("acme", "privacy", "http://127.0.0.1/p", every="12h")
+    assert _first_run(archive, source) <= datetime.now(UTC)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    archive.save_state("acme", "privacy", {"checked_at": an_hour_ago.isoformat()})
+    next_run = _first_run(archive, source)
+    assert timedelta(hours=10, minutes=59) < next_run - datetime.now(UTC) <= timedelta(hours=11)
