@@ -87,13 +87,17 @@ class Archive:
         return [self._read_version(p) for p in sorted(found, key=lambda p: _order(p.stem))]
 
     def version(self, service: str, document: str, version: str | None = None) -> Version:
-        """One version by id (or a unique prefix of it, like its date), the latest by default."""
+        """One version: by id, by number as history prints it (#2), or by a unique prefix of
+        its id (like its date); the latest by default."""
         versions = self.versions(service, document)
         if not versions:
             raise ArchiveError(f"{service}/{document} has no version in {self.root}")
         if version is None:
             return versions[-1]
-        matches = [v for v in versions if v.id.startswith(version)]
+        number = version.lstrip("#")
+        if number.isdigit() and 1 <= int(number) <= len(versions):
+            return versions[int(number) - 1]
+        matches = [v for v in versions if v.id == version] or [v for v in versions if v.id.startswith(version)]
         if len(matches) != 1:
             found = "no" if not matches else "more than one"
             raise ArchiveError(f"{service}/{document} has {found} version matching {version!r}")

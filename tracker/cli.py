@@ -147,9 +147,15 @@ def history(ctx, key):
     versions = archive.versions(service, document)
     if not versions:
         raise ArchiveError(f"{key} has no version in {archive.root}")
+    number = {version.id: n for n, version in enumerate(versions, 1)}
     for version in versions:
-        note = f"same text as {version.same_as}" if version.same_as else _count_types(version.changes)
-        click.echo(f"{version.id}\t{version.kind}\t{note or ('first version' if not version.previous else 'no pledge changed')}")
+        if not version.previous:
+            note = "first version"
+        elif version.same_as:
+            note = f"back to the text of #{number[version.same_as]}"
+        else:
+            note = _count_types(version.changes) or "text changed, no pledge"
+        click.echo(f"#{number[version.id]}\t{version.id}\t{version.kind}\t{note}")
 
 
 @cli.command()
