@@ -82,7 +82,10 @@ def fetch(
         try:
             return _get(url, session, headers, limits)
         except FetchError as error:
-            if not error.transient or attempt == limits.attempts:
+            too_long = (error.retry_after or 0) > limits.max_retry_after
+            if not error.transient or too_long or attempt == limits.attempts:
+                if too_long:
+                    raise FetchError(f"{error}, retry after {error.retry_after:.0f} s", transient=True) from None
                 raise
             time.sleep(error.retry_after or limits.backoff * 2 ** (attempt - 1))
     raise AssertionError("unreachable")  # pragma: no cover
@@ -112,7 +115,7 @@ def _get(url: str, session: requests.Session, headers: dict, limits: Limits) -> 
             raise FetchError(
                 f"HTTP {response.status_code} {response.reason or ''}".strip(),
                 transient=response.status_code in _TRANSIENT_STATUS,
-                retry_after=_retry_after(response, limits),
+                retry_after=_retry_after(response),
             )
         content = _read_body(response, limits, started)
         return Snapshot(
@@ -164,17 +167,20 @@ def _declared_charset(response: requests.Response) -> str | None:
     return None
 
 
-def _retry_after(response: requests.Response, limits: Limits) -> float | None:
-    """Seconds the server asks us to wait, if we are willing to wait that long."""
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds the server asks us to wait before trying again, if it says."""
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
     if value.isdigit():
         seconds = float(value)
     else:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        seconds = (when - datetime.now(UTC)).total_seconds() if when and when.tzinfo else 0.0
-    return max(0.0, seconds) if seconds <= limits.max_retry_after else None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds() if when.tzinfo else 0.0
+    return max(0.0, seconds)
 
 
 def _reason(error: Exception) -> str:
