@@ -81,7 +81,6 @@ def _archive(source: Source, archive: Archive, snapshot: Snapshot, state: dict, 
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
     text = extract(snapshot.content, kind, snapshot.charset, source.select, source.remove)
-    raw = archive.store_raw(snapshot.content, kind)
     with archive.lock(source.service, source.document):
         versions = archive.versions(source.service, source.document)
         latest = versions[-1] if versions else None
@@ -94,13 +93,14 @@ def _archive(source: Source, archive: Archive, snapshot: Snapshot, state: dict, 
         if latest:
             old_text = archive.text(source.service, source.document, latest)
             changes = [change.to_dict() for change in compare(old_text, text, lang)]
+        # raw bytes are kept with the versions they made, not for every markup-only change
         version = archive.record(
             source.service,
             source.document,
             text,
             fetched_at=checked_at,
             url=snapshot.final_url,
-            raw_sha256=raw,
+            raw_sha256=archive.store_raw(snapshot.content, kind),
             kind=kind,
             lang=lang,
             changes=changes,

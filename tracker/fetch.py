@@ -132,13 +132,13 @@ def _get(url: str, session: requests.Session, headers: dict, limits: Limits) -> 
 def _read_body(response: requests.Response, limits: Limits, started: float) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise FetchError(f"document too large ({int(declared) // 1024 // 1024} MB, limit {limits.max_bytes // 1024 // 1024} MB)")
+        raise FetchError(f"document too large ({_size(int(declared))}, limit {_size(limits.max_bytes)})")
     chunks, size = [], 0
     try:
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
             if size > limits.max_bytes:
-                raise FetchError(f"document too large (over {limits.max_bytes // 1024 // 1024} MB)")
+                raise FetchError(f"document too large (over {_size(limits.max_bytes)})")
             if time.monotonic() - started > limits.total_seconds:
                 raise FetchError(f"download took over {limits.total_seconds:.0f} s", transient=True)
             chunks.append(chunk)
@@ -151,7 +151,7 @@ def _read_file(url: str, limits: Limits) -> Snapshot:
     path = Path(unquote(urlsplit(url).path))
     try:
         if path.stat().st_size > limits.max_bytes:
-            raise FetchError(f"document too large (over {limits.max_bytes // 1024 // 1024} MB)")
+            raise FetchError(f"document too large (over {_size(limits.max_bytes)})")
         content = path.read_bytes()
     except OSError as error:
         raise FetchError(f"cannot read {path}: {error.strerror}") from None
@@ -181,6 +181,10 @@ def _retry_after(response: requests.Response) -> float | None:
             return None
         seconds = (when - datetime.now(UTC)).total_seconds() if when.tzinfo else 0.0
     return max(0.0, seconds)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
 def _reason(error: Exception) -> str:

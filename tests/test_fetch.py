@@ -1,0 +1,294 @@
+"""fetch: one document over HTTP(S) or file://, politely, within limits, failing in one line."""
+
+import socket
+import threading
+import time
+
+import pytest
+from conftest import LocalServer
+
+from tracker.errors import FetchError
+from tracker.fetch import Limits, fetch
+
+FAST = Limits(connect_timeout=1.0, read_timeout=0.5, attempts=2, backoff=0.01, max_bytes=100_000)
+
+
+def respond(handler, status: int = 200, body: bytes = b"", headers: dict | None = None) -> None:
+    """Write a whole response from inside a route handler."""
+    handler.send_response(status)
+    for key, value in {"Content-Type": "text/html; charset=utf-8", **(headers or {})}.items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def failing_first(times: int, status: int, headers: dict | None = None):
+    """A route handler answering `status` the first `times` calls, then a page; counts calls."""
+    calls = []
+
+    def handler(h):
+        calls.append(h.path)
+        if len(calls) <= times:
+            respond(h, status, b"busy", headers)
+        else:
+            respond(h, 200, b"<p>finally</p>")
+
+    return handler, calls
+
+
+@pytest.fixture(scope="module")
+def shared_server():
+    s = LocalServer()
+    # A client hanging up early is expected here; keep the server's tracebacks out of the output.
+    s.httpd.handle_error = lambda request, client_address: None
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def server(shared_server):
+    """One server for the module (each shutdown costs half a second); routes reset per test."""
+    shared_server.routes.clear()
+    shared_server.requests.clear()
+    return shared_server
+
+
+@pytest.fixture
+def release():
+    """An event that stalled handlers wait on; set when the test ends so no thread lingers."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_user_agent_names_the_project(server):
+    url = server.serve("/policy", "<p>hello</p>")
+    fetch(url, limits=FAST)
+    assert "PledgeTracker" in server.hits("/policy")[0]["User-Agent"]
+
+
+def test_content_and_headers_are_kept(server):
+    validators = {"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+    url = server.serve("/policy", "<p>hello</p>", headers=validators)
+    snapshot = fetch(url, limits=FAST)
+    assert snapshot.content == b"<p>hello</p>"
+    assert snapshot.content_type.startswith("text/html")
+    assert snapshot.etag == '"v1"'
+    assert snapshot.last_modified == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert not snapshot.not_modified
+
+
+def test_conditional_request_sends_validators_and_304_is_not_modified(server):
+    url = server.serve("/policy", b"", status=304, headers={"ETag": '"v1"'})
+    snapshot = fetch(url, etag='"v1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT", limits=FAST)
+    sent = server.hits("/policy")[0]
+    assert sent["If-None-Match"] == '"v1"'
+    assert sent["If-Modified-Since"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert snapshot.not_modified
+    assert snapshot.content == b""
+
+
+def test_no_validators_are_sent_on_a_first_fetch(server):
+    url = server.serve("/policy", "<p>hello</p>")
+    fetch(url, limits=FAST)
+    sent = server.hits("/policy")[0]
+    assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
+
+
+def test_redirects_are_followed_and_the_final_url_recorded(server):
+    new = server.serve("/new", "<p>moved here</p>")
+    server.serve("/old", status=301, headers={"Location": "/middle"})
+    server.serve("/middle", status=302, headers={"Location": new})
+    snapshot = fetch(server.url("/old"), limits=FAST)
+    assert snapshot.url == server.url("/old")
+    assert snapshot.final_url == new
+    assert snapshot.content == b"<p>moved here</p>"
+
+
+def test_redirect_loop_is_a_fetch_error_mentioning_redirects(server):
+    server.serve("/a", status=302, headers={"Location": "/b"})
+    server.serve("/b", status=302, headers={"Location": "/a"})
+    with pytest.raises(FetchError, match="redirect") as caught:
+        fetch(server.url("/a"), limits=FAST)
+    assert "\n" not in str(caught.value)
+
+
+def test_404_is_a_permanent_error_and_not_retried(server):
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url("/missing"), limits=FAST)
+    assert str(caught.value).startswith("HTTP 404")
+    assert not caught.value.transient
+    assert len(server.hits("/missing")) == 1
+
+
+def test_503_is_retried_and_then_succeeds(server):
+    handler, calls = failing_first(1, 503)
+    url = server.serve("/flaky", handler=handler)
+    snapshot = fetch(url, limits=FAST)
+    assert snapshot.content == b"<p>finally</p>"
+    assert len(calls) == 2
+
+
+def test_503_every_time_is_a_transient_error_after_the_allowed_attempts(server):
+    handler, calls = failing_first(99, 503)
+    url = server.serve("/down", handler=handler)
+    with pytest.raises(FetchError, match="HTTP 503") as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient
+    assert len(calls) == FAST.attempts
+
+
+def test_429_with_retry_after_zero_is_retried_and_succeeds(server):
+    handler, calls = failing_first(1, 429, {"Retry-After": "0"})
+    url = server.serve("/busy", handler=handler)
+    started = time.monotonic()
+    snapshot = fetch(url, limits=FAST)
+    assert snapshot.content == b"<p>finally</p>"
+    assert len(calls) == 2
+    assert time.monotonic() - started < 2
+
+
+def test_a_retry_after_longer_than_we_will_wait_fails_at_once_without_retrying(server):
+    """Retrying sooner than the server asked would be impolite; the check fails until next time."""
+    handler, calls = failing_first(99, 429, {"Retry-After": "3600"})
+    url = server.serve("/later", handler=handler)
+    with pytest.raises(FetchError, match="HTTP 429"):
+        fetch(url, limits=FAST)
+    assert len(calls) == 1
+
+
+def test_read_timeout_is_a_transient_error(server, release):
+    def slow(h):
+        h.close_connection = True
+        if not release.wait(5):
+            respond(h, 200, b"<p>too late</p>")
+
+    url = server.serve("/slow", handler=slow)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient
+    assert "time" in str(caught.value)
+    assert time.monotonic() - started < 3
+
+
+def test_a_body_that_stalls_half_way_is_a_transient_error(server, release):
+    def stalls(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        h.wfile.write(b"<p>half")
+        h.wfile.flush()
+        h.close_connection = True
+        release.wait(5)
+
+    url = server.serve("/stall", handler=stalls)
+    with pytest.raises(FetchError) as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient
+
+
+def test_connection_refused_is_a_fetch_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError, match="connect") as caught:
+        fetch(f"http://127.0.0.1:{port}/policy", limits=FAST)
+    assert "\n" not in str(caught.value)
+
+
+def streamer(total: int, sent: list, done: threading.Event):
+    """A handler streaming `total` bytes without Content-Length, noting how much got out."""
+
+    def handler(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.close_connection = True
+        chunk = b"<p>" + b"x" * (64 * 1024 - 7) + b"</p>\n"
+        try:
+            while sum(sent) < total:
+                h.wfile.write(chunk)
+                sent.append(len(chunk))
+        except OSError:
+            pass
+        finally:
+            done.set()
+
+    return handler
+
+
+def test_a_streamed_body_over_the_cap_is_refused_without_reading_it_all(server):
+    sent, done = [], threading.Event()
+    total = 200 * 1024 * 1024
+    url = server.serve("/huge", handler=streamer(total, sent, done))
+    with pytest.raises(FetchError, match="too large") as caught:
+        fetch(url, limits=FAST)
+    assert not caught.value.transient
+    assert done.wait(5), "the server kept streaming after the client gave up"
+    assert sum(sent) < total
+
+
+def test_a_declared_content_length_over_the_cap_is_refused_before_reading(server, release):
+    def declares_a_gigabyte(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(1024**3))
+        h.end_headers()
+        h.wfile.write(b"<p>" + b"x" * 1000)
+        h.wfile.flush()
+        h.close_connection = True
+        release.wait(5)  # never sends the rest: reading it would time out instead
+
+    url = server.serve("/declared", handler=declares_a_gigabyte)
+    with pytest.raises(FetchError, match="too large") as caught:
+        fetch(url, limits=FAST)
+    assert not caught.value.transient
+    assert len(server.hits("/declared")) == 1
+
+
+def test_a_body_just_under_the_cap_is_accepted(server):
+    body = b"x" * (FAST.max_bytes - 1)
+    url = server.serve("/big", body, headers={"Content-Type": "text/plain"})
+    assert fetch(url, limits=FAST).content == body
+
+
+def test_charset_of_the_content_type_is_captured(server):
+    url = server.serve("/latin", "<p>caf\xe9</p>".encode("latin-1"),
+                       headers={"Content-Type": 'text/html; charset="ISO-8859-1"'})
+    assert fetch(url, limits=FAST).charset == "ISO-8859-1"
+
+
+def test_no_charset_is_invented_when_none_is_declared(server):
+    url = server.serve("/plain", "<p>hello</p>", headers={"Content-Type": "text/html"})
+    assert fetch(url, limits=FAST).charset is None
+
+
+def test_file_url_is_read(tmp_path):
+    path = tmp_path / "my policy.html"
+    path.write_bytes(b"<p>local copy</p>")
+    snapshot = fetch(path.as_uri(), limits=FAST)
+    assert snapshot.content == b"<p>local copy</p>"
+    assert snapshot.final_url == path.as_uri()
+
+
+def test_missing_file_is_a_fetch_error(tmp_path):
+    with pytest.raises(FetchError, match="cannot read"):
+        fetch((tmp_path / "nowhere.html").as_uri(), limits=FAST)
+
+
+def test_file_over_the_cap_is_refused(tmp_path):
+    path = tmp_path / "big.html"
+    path.write_bytes(b"x" * (FAST.max_bytes + 1))
+    with pytest.raises(FetchError, match="too large"):
+        fetch(path.as_uri(), limits=FAST)
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/policy.html", "gopher://example.org/"])
+def test_unsupported_scheme_is_refused_without_connecting(url):
+    with pytest.raises(FetchError, match="scheme") as caught:
+        fetch(url, limits=FAST)
+    assert not caught.value.transient
