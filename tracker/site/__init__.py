@@ -1,111 +1,209 @@
-"""Site: the archive rendered as static pages and an Atom feed.
+"""Site: the archive rendered as static pages, feeds and JSON.
 
 Every link is relative, so the site works from any folder, from file:// and
 under any path prefix; every text from a watched page goes through Jinja2's
-autoescape.
+autoescape. A build rewrites only the pages whose inputs changed: a change
+page depends on its version alone and is never rendered twice.
 """
 
+import hashlib
+import json
+import os
 import shutil
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.archive import Archive, Version
-from tracker.report import SEVERITY, TEMPLATES, by_severity, environment
+from tracker.archive import Archive
+from tracker.report import TEMPLATES, environment
+from tracker.site import feeds, model
+from tracker.site.timeline import timeline
 from tracker.watchlist import Source
 
-FEED_ID = "tag:pledge-tracker.example,2026:"
 HOME_LIMIT = 100
+MANIFEST = ".build.json"
 
 
-@dataclass(frozen=True)
-class Change:
-    """One version of a document and its pledge changes against the previous one."""
-
-    service: str
-    document: str
-    version: Version
-    changes: tuple[dict, ...]
-
-    @property
-    def path(self) -> str:
-        return f"{self.service}/{self.document}/{self.version.id}.html"
-
-    @property
-    def counts(self) -> list[tuple[str, int]]:
-        counts = Counter(change["type"] for change in self.changes)
-        return [(kind, counts[kind]) for kind in SEVERITY if counts[kind]]
-
-
-def build_site(archive: Archive, sources: tuple[Source, ...], out: Path) -> Path:
-    """Write the whole site under out; returns the home page's path."""
-    env = environment()
+def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "") -> Path:
+    """Write the site under out (only what changed); returns the home page's path."""
     out.mkdir(parents=True, exist_ok=True)
+    services = model.read(archive, sources)
+    documents = [d for s in services for d in s.documents]
+    changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
+    build = _Build(out)
     shutil.copyfile(TEMPLATES / "style.css", out / "style.css")
-    urls = {source.key: source.url for source in sources}
-    everything: list[Change] = []
-    documents = []
-    for service, document in archive.documents():
-        versions = archive.versions(service, document)
-        changes = [
-            Change(service, document, version, tuple(by_severity(version.changes)))
-            for version in versions
-            if version.previous
-        ]
-        everything += changes
-        state = archive.state(service, document)
-        documents.append((service, document, versions, state))
-        _write(out / service / document / "index.html", env.get_template("document.html").render(
-            title=f"{service} · {document}", root="../../", service=service, document=document,
-            versions=list(reversed(versions)), url=urls.get(f"{service}/{document}"), state=state,
-        ))
-        for change in changes:
-            old = archive.text(service, document, _previous(versions, change.version))
-            new = archive.text(service, document, change.version)
-            from tracker.worddiff import word_diff
 
-            _write(out / change.path, env.get_template("change.html").render(
-                title=f"{service} · {document} · {change.version.date}", root="../../",
-                change=change, pieces=word_diff(old, new), lang=change.version.lang or "en",
-            ))
-    everything.sort(key=lambda c: c.version.fetched_at, reverse=True)
-    losses = [(c, item) for c in everything for item in c.changes if item["type"] in ("removed", "weakened")]
-    totals = Counter(item["type"] for c in everything for item in c.changes)
-    _write(out / "index.html", env.get_template("index.html").render(
-        title="What changed in the promises", root="", losses=losses[:HOME_LIMIT],
-        recent=everything[:HOME_LIMIT], totals=[(k, totals[k]) for k in SEVERITY if totals[k]],
-        documents=documents,
-    ))
-    _write(out / "feed.atom", _feed(everything[:HOME_LIMIT]))
+    pending = [c for c in changes if build.stale(c.path, _change_key(c))]
+    for path, text in _render_changes(archive.root, pending):
+        build.write(path, text)
+    for document in documents:
+        build.render_if_stale(document.path, _document_key(document), "document.html", root="../../",
+                              title=f"{document.service} · {document.document}", document=document,
+                              pledges=_current_pledges(archive, document),
+                              feeds=_feeds_of(f"{document.service}/{document.document}/", "../../"))
+    for service in services:
+        build.render_if_stale(f"{service.service}/index.html", _service_key(service), "service.html",
+                              root="../", title=service.name, service=service,
+                              timeline=timeline(service), feeds=_feeds_of(f"{service.service}/", "../"))
+    losses = [(c, item) for c in changes for item in c.losses]
+    build.render("index.html", "index.html", root="", title="What changed in the promises",
+                 losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
+                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
+    build.render("status.html", "status.html", root="", title="Status of every source",
+                 sources=[(s, archive.state(s.service, s.document)) for s in sources], feeds=_feeds_of("", ""))
+    for feed in _feeds(services, changes):
+        for path, text in feeds.render(feed, base_url).items():
+            build.write(path, text)
+    for path, data in _data(services, changes).items():
+        build.write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    build.save()
     return out / "index.html"
 
 
-def _previous(versions: list[Version], version: Version) -> Version:
-    return next(v for v in versions if v.id == version.previous)
+class _Build:
+    """Writes files that changed and remembers what each page was rendered from."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.env = environment()
+        self.manifest_path = out / MANIFEST
+        try:
+            self.manifest = json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            self.manifest = {}
+        if self.manifest.get("templates") != _templates_digest():
+            self.manifest = {"templates": _templates_digest()}
+        self.written = 0
+
+    def stale(self, path: str, key: str) -> bool:
+        return self.manifest.get(path) != key or not (self.out / path).exists()
+
+    def render(self, path: str, template: str, **context) -> None:
+        self.write(path, self.env.get_template(template).render(**context))
+
+    def render_if_stale(self, path: str, key: str, template: str, **context) -> None:
+        if self.stale(path, key):
+            self.render(path, template, **context)
+            self.manifest[path] = key
+
+    def write(self, path: str, text: str) -> None:
+        target = self.out / path
+        data = text.encode("utf-8")
+        if target.exists() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        self.written += 1
+
+    def save(self) -> None:
+        self.write(MANIFEST, json.dumps(self.manifest, indent=0, sort_keys=True))
 
 
-def _feed(changes: list[Change]) -> str:
-    """An Atom feed, one entry per changed version, its id stable across rebuilds."""
-    from feedgen.feed import FeedGenerator
-
-    env = environment()
-    feed = FeedGenerator()
-    feed.id(FEED_ID + "all")
-    feed.title("Pledge Tracker: all changes")
-    feed.link(href="index.html", rel="alternate")
-    feed.link(href="feed.atom", rel="self")
-    feed.updated(changes[0].version.fetched_at if changes else "1970-01-01T00:00:00+00:00")
-    for change in reversed(changes):
-        entry = feed.add_entry()
-        entry.id(f"{FEED_ID}{change.service}/{change.document}/{change.version.id}")
-        summary = ", ".join(f"{n} {kind}" for kind, n in change.counts) or "text changed, no pledge"
-        entry.title(f"{change.service} · {change.document}: {summary}")
-        entry.link(href=change.path)
-        entry.updated(change.version.fetched_at)
-        entry.content(env.get_template("entry.html").render(change=change, lang=change.version.lang or "en"), type="html")
-    return feed.atom_str(pretty=True).decode("utf-8")
+def _digest(*parts: object) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _templates_digest() -> str:
+    return _digest(*[(p.name, p.read_bytes().hex()) for p in sorted(TEMPLATES.iterdir()) if p.is_file()])
+
+
+def _change_key(change: model.Change) -> str:
+    return _digest(change.version.id, change.previous.id, change.changes)
+
+
+def _document_key(document: model.Document) -> str:
+    return _digest([v.id for v in document.versions], document.state, document.url)
+
+
+def _service_key(service: model.Service) -> str:
+    return _digest(service.name, [(d.document, [v.id for v in d.versions], d.failing) for d in service.documents])
+
+
+def _render_changes(archive_root: Path, changes: list[model.Change]):
+    """(path, html) of change pages; many of them are rendered on every core."""
+    if len(changes) < 40:
+        yield from map(_render_change, [(archive_root, c) for c in changes])
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        yield from pool.map(_render_change, [(archive_root, c) for c in changes], chunksize=16)
+
+
+def _render_change(job: tuple[Path, model.Change]) -> tuple[str, str]:
+    from tracker.worddiff import word_diff
+
+    archive_root, change = job
+    archive = Archive(archive_root)
+    old = archive.text(change.service, change.document, change.previous)
+    new = archive.text(change.service, change.document, change.version)
+    html = environment().get_template("change.html").render(
+        root="../../", title=f"{change.service} · {change.document} · {change.version.date}",
+        change=change, pieces=word_diff(old, new), lang=change.lang,
+        feeds=_feeds_of(f"{change.service}/{change.document}/", "../../"),
+    )
+    return change.path, html
+
+
+def _current_pledges(archive: Archive, document: model.Document) -> list:
+    """The commitments of the latest version, grouped under their headings."""
+    from tracker.pledges import segment
+
+    text = archive.text(document.service, document.document, document.latest)
+    groups: dict[str, list[str]] = {}
+    for pledge in segment(text, document.latest.lang or "en"):
+        if pledge.is_commitment:
+            groups.setdefault(pledge.context, []).append(pledge.text)
+    return list(groups.items())
+
+
+def _feeds_of(folder: str, root: str) -> list[tuple[str, str]]:
+    """(title, href) of the feeds a page links with rel=alternate: its own, then the site's."""
+    own = [(f"Changes to {folder.strip('/')}", f"feed.atom")] if folder else []
+    return own + [("All changes", f"{root}feed.atom"), ("Removed and weakened pledges", f"{root}losses.atom")]
+
+
+def _feeds(services: list[model.Service], changes: list[model.Change]) -> list[feeds.Feed]:
+    result = [
+        feeds.Feed("", "feed", "Pledge Tracker: all changes", tuple(changes)),
+        feeds.Feed("", "losses", "Pledge Tracker: removed and weakened pledges",
+                   tuple(c for c in changes if c.losses)),
+    ]
+    for service in services:
+        mine = tuple(c for c in changes if c.service == service.service)
+        result.append(feeds.Feed(f"{service.service}/", "feed", f"Pledge Tracker: {service.name}", mine))
+        for document in service.documents:
+            result.append(feeds.Feed(f"{service.service}/{document.document}/", "feed",
+                                     f"Pledge Tracker: {service.name} · {document.document}",
+                                     tuple(c for c in mine if c.document == document.document)))
+    return result
+
+
+def _data(services: list[model.Service], changes: list[model.Change]) -> dict[str, object]:
+    """The static JSON files, for machine readers (documented in the README)."""
+    return {
+        "data/services.json": [
+            {"service": s.service, "name": s.name, "documents": [d.document for d in s.documents]}
+            for s in services
+        ],
+        "data/documents.json": [
+            {
+                "service": d.service, "document": d.document, "url": d.url,
+                "status": d.state.get("status"), "checked_at": d.state.get("checked_at"),
+                "failing_since": d.state.get("failing_since"),
+                "versions": [
+                    {"id": v.id, "date": v.fetched_at, "kind": v.kind, "lang": v.lang,
+                     "previous": v.previous, "same_as": v.same_as,
+                     "changes": dict(model.count_types(v.changes))}
+                    for v in d.versions
+                ],
+            }
+            for s in services for d in s.documents
+        ],
+        "data/changes.json": [
+            {"service": c.service, "document": c.document, "version": c.version.id,
+             "previous": c.previous.id, "date": c.version.fetched_at, "lang": c.lang,
+             "page": c.path, "changes": list(c.changes)}
+            for c in changes
+        ],
+    }
