@@ -1,0 +1,440 @@
+"""Say whether an edited pledge got weaker, stronger, or only changed its words — and why.
+
+Every rule compares what the two wordings say through the cue lists of the
+language file (exclusivity, negation, modality, exceptions, time rights,
+retention, recipients…). A rule yields a reason pointing one way; the side with
+more reasons wins, and a tie counts as weakened, because a reader would rather
+check a false alarm than miss a lost promise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from tracker.lang import Language
+
+# Cues whose words must not be read again by later categories ("ne ... que" is not
+# a negation, "will be able to" is not a promise). Order matters.
+_MASKING = (
+    "vague_retention", "age", "ignore", "time_right", "exclusivity", "absolute",
+    "negation", "weak_modal", "strong_modal",
+)
+_OTHER = (
+    "hedge", "exception", "notice", "consent", "opt_out", "broad", "exposing", "protective",
+    "recipients", "purposes",
+)
+# Read on the untouched text: "you can" is a right even though "can" is also a modal.
+_FIRST = ("user_right", "second_person")
+# Cues with a rule of their own: the scope rule does not count their words again.
+_EXPLAINED = ("hedge", "exception", "notice", "consent", "opt_out", "broad", "limiter")
+_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 365 / 12, "year": 365}
+_TOKEN = re.compile(r"\w+|[,/]")
+# A short parenthesis ("EEA"), (subprocessor), (s) glosses a word; it does not change the scope.
+_GLOSS = re.compile(r"\([^()]{0,30}\)")
+WEAKENED, STRENGTHENED = "weakened", "strengthened"
+IN_ORDER = 0.85  # share of the shorter wording found, in order, in the longer one
+MAX_SPAN = 10  # more words added or dropped than this is a new clause, not a change of scope
+
+# What each reason means for the reader; {old} and {new} are the quoted words. Scope
+# reasons (the last block) are prefixed with the words added or dropped.
+_DETAILS = {
+    "exclusivity-removed": "{old} was dropped: the practice is no longer limited to what it named",
+    "exclusivity-added": "{new} was added: the practice is now limited to what it names",
+    "absolute-removed": "{old} was dropped: the promise is no longer absolute",
+    "absolute-added": "{new} was added: the promise is now absolute",
+    "negation-removed": "{old} was dropped: what was ruled out is now allowed",
+    "negation-added": "{new} was added: what was allowed is now ruled out",
+    "modality-softened": "{old} became {new}: a firm promise became a possibility",
+    "modality-strengthened": "{old} became {new}: a possibility became a firm promise",
+    "qualifier-added": "{new} was added: the promise now admits exceptions",
+    "qualifier-removed": "{old} was dropped: the promise no longer admits exceptions",
+    "exception-added": "{new} was added: the pledge now has an exception or condition",
+    "exception-removed": "{old} was dropped: the pledge no longer has that exception",
+    "time-right-dropped": "{old} was dropped: the right may no longer be used whenever you like",
+    "time-right-added": "{new} was added: the right may now be used whenever you like",
+    "notice-dropped": "{old} was dropped: you may no longer be told beforehand",
+    "notice-added": "{new} was added: you will now be told beforehand",
+    "consent-to-opt-out": "{new} replaced consent ({old}): you now have to object instead",
+    "opt-out-to-consent": "{new} replaced {old}: your consent is now asked first",
+    "retention-lengthened": "{old} became {new}: the data is kept longer",
+    "retention-shortened": "{old} became {new}: the data is kept for a shorter time",
+    "retention-made-vague": "{old} became {new}: the limit on keeping the data is gone",
+    "retention-limited": "{old} became {new}: the data is now kept for a fixed time",
+    "right-dropped": "{old} was dropped: the pledge no longer gives you that right or safeguard",
+    "right-added": "{new} was added: the pledge now gives you that right or safeguard",
+    "practice-added": "{new} was added: more is now done with the data",
+    "practice-removed": "{old} was dropped: less is now done with the data",
+    "recipients-added": "more people may now receive the data",
+    "recipients-removed": "fewer people may now receive the data",
+    "purposes-added": "the data may now serve more purposes",
+    "purposes-removed": "the data now serves fewer purposes",
+    "scope-widened": "the practice now covers more",
+    "scope-narrowed": "the practice now covers less",
+    "prohibition-narrowed": "the promise now rules out less",
+    "prohibition-widened": "the promise now rules out more",
+    "right-narrowed": "the right or safeguard now covers less",
+    "right-widened": "the right or safeguard now covers more",
+    "conjunction-loosened": "{old} became {new}: one condition is now enough where both were needed",
+    "conjunction-tightened": "{old} became {new}: both conditions are now needed",
+    "practice-escalated": "{old} became {new}: the data may now be handled in a more intrusive way",
+    "practice-narrowed": "{old} became {new}: the data is now handled in a less intrusive way",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str  # e.g. "exclusivity-removed"
+    detail: str  # a sentence quoting the words: "'only' was dropped: ..."
+
+
+@dataclass(frozen=True)
+class Verdict:
+    type: str  # unchanged | reworded | weakened | strengthened
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one wording says, as seen through the cue lists of its language."""
+
+    found: dict[str, tuple[tuple[str, str], ...]]  # category -> (phrase, words as written)
+    durations: tuple[float, ...]  # in days
+    tokens: tuple[str, ...]  # every word, lower-cased
+    content: tuple[str, ...]  # the words no cue explains, for the scope rule
+
+    def has(self, category: str) -> bool:
+        return bool(self.found.get(category))
+
+    def phrases(self, category: str) -> set[str]:
+        return {phrase for phrase, _ in self.found.get(category, ())}
+
+    def words(self, category: str, phrases: set[str] | None = None) -> str:
+        seen = [w for p, w in self.found.get(category, ()) if phrases is None or p in phrases]
+        return ", ".join(f"'{w}'" for w in dict.fromkeys(seen))
+
+    @property
+    def negated(self) -> bool:
+        return (self.has("negation") or self.has("absolute")) and not self.has("exclusivity")
+
+    @property
+    def restricted(self) -> bool:
+        return self.has("negation") or self.has("absolute") or self.has("exclusivity")
+
+    @property
+    def protective(self) -> bool:
+        """A right or a safeguard for the person rather than something done with the data."""
+        mine = len(self.found.get("protective", ()))
+        theirs = len(self.found.get("exposing", ()))
+        return self.has("user_right") or mine > theirs
+
+    @property
+    def permits(self) -> bool:
+        """Whether more scope means more latitude for the company."""
+        return self.protective == self.negated
+
+
+def read(text: str, language: Language) -> Reading:
+    """Find the cues of every category in `text`, masking words already explained."""
+    masked = text
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
+    for category in _FIRST + _MASKING + _OTHER:
+        hits = []
+        for match in language.pattern(category).finditer(masked):
+            hits.append((_which(language, category, match.group(0)), match.group(0)))
+        found[category] = tuple(hits)
+        if category in _MASKING:
+            masked = _blank(language.pattern(category), masked)
+    durations = _durations(masked, language)
+    for category in _EXPLAINED:
+        masked = _blank(language.pattern(category), masked)
+    masked = _GLOSS.sub(" ", masked)
+    return Reading(
+        found=found,
+        durations=durations,
+        tokens=tuple(_TOKEN.findall(text.lower())),
+        content=tuple(t for t in _TOKEN.findall(masked.lower()) if len(t) > 1 or t in ",/"),
+    )
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    """Blank out the cue's words, keeping the words inside its gaps ("ne [conservons] que")."""
+
+    def blank(match: re.Match[str]) -> str:
+        kept = [" "] * (match.end() - match.start())
+        for number in range(1, (match.re.groups or 0) + 1):
+            if match.group(number):
+                start, end = match.span(number)
+                kept[start - match.start() : end - match.start()] = match.group(number)
+        return "".join(kept)
+
+    return pattern.sub(blank, text)
+
+
+def _which(language: Language, category: str, words: str) -> str:
+    """The phrase of the language file that these words matched (its stem, say)."""
+    for phrase, regex in language.cues[category]:
+        if regex.fullmatch(words):
+            return phrase
+    return words.lower()
+
+
+def _durations(text: str, language: Language) -> tuple[float, ...]:
+    numbers = "|".join(re.escape(n) for n in sorted(language.numbers, key=len, reverse=True))
+    found = []
+    for unit, words in language.units.items():
+        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        pattern = rf"(?<!\w)(\d+(?:[.,]\d+)?|{numbers})[\s-]+(?:{names})(?!\w)"
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            amount = match.group(1).lower()
+            value = language.numbers.get(amount) or float(amount.replace(",", "."))
+            found.append(value * _DAYS.get(unit, 1))
+    return tuple(found)
+
+
+def classify(old: str, new: str, language: Language) -> Verdict:
+    """Compare two wordings of one pledge."""
+    if old == new:
+        return Verdict("unchanged")
+    before, after = read(old, language), read(new, language)
+    reasons = [
+        *_restriction(before, after),
+        *_presence(before, after),
+        *_modality(before, after),
+        *_consent(before, after),
+        *_retention(before, after),
+        *_verbs(before, after, language),
+        *_swaps(before, after, language),
+        *_scope(before, after, language),
+    ]
+    weaker = [r for direction, r in reasons if direction == WEAKENED]
+    stronger = [r for direction, r in reasons if direction == STRENGTHENED]
+    if not weaker and not stronger:
+        return Verdict("reworded")
+    if len(weaker) >= len(stronger):
+        return Verdict(WEAKENED, tuple(dict.fromkeys(weaker)))
+    return Verdict(STRENGTHENED, tuple(dict.fromkeys(stronger)))
+
+
+def _reason(direction: str, code: str, old: str = "", new: str = "") -> tuple[str, Reason]:
+    return direction, Reason(code, _DETAILS[code].format(old=old or "it", new=new or "it"))
+
+
+def _flip(direction: str) -> str:
+    return STRENGTHENED if direction == WEAKENED else WEAKENED
+
+
+def _restriction(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+    """Only / not / never: losing all of them frees the practice; "only with" ⇔ "not without"."""
+    # For a right or safeguard ("you can delete only…"), a restriction limits the person.
+    turn = _flip if before.protective and after.protective else (lambda d: d)
+    if before.restricted and not after.restricted:
+        category = next(c for c in ("exclusivity", "absolute", "negation") if before.has(c))
+        code = {"exclusivity": "exclusivity-removed", "absolute": "absolute-removed"}.get(
+            category, "negation-removed"
+        )
+        return [_reason(turn(WEAKENED), code, old=before.words(category))]
+    if after.restricted and not before.restricted:
+        category = next(c for c in ("exclusivity", "absolute", "negation") if after.has(c))
+        code = {"exclusivity": "exclusivity-added", "absolute": "absolute-added"}.get(
+            category, "negation-added"
+        )
+        return [_reason(turn(STRENGTHENED), code, new=after.words(category))]
+    if before.has("absolute") and not after.has("absolute") and not after.has("exclusivity"):
+        return [_reason(turn(WEAKENED), "absolute-removed", old=before.words("absolute"))]
+    if after.has("absolute") and not before.has("absolute") and not before.has("exclusivity"):
+        return [_reason(turn(STRENGTHENED), "absolute-added", new=after.words("absolute"))]
+    return []
+
+
+def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+    """Cues that weaken by appearing (hedges, exceptions) or by vanishing (time rights, notice)."""
+    out = []
+    for category, gained, lost in (
+        ("hedge", (WEAKENED, "qualifier-added"), (STRENGTHENED, "qualifier-removed")),
+        ("exception", (WEAKENED, "exception-added"), (STRENGTHENED, "exception-removed")),
+        ("time_right", (STRENGTHENED, "time-right-added"), (WEAKENED, "time-right-dropped")),
+        ("notice", (STRENGTHENED, "notice-added"), (WEAKENED, "notice-dropped")),
+    ):
+        if after.has(category) and not before.has(category):
+            out.append(_reason(gained[0], gained[1], new=after.words(category)))
+        elif before.has(category) and not after.has(category):
+            out.append(_reason(lost[0], lost[1], old=before.words(category)))
+    return out
+
+
+def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+    """"will" -> "may": a firm statement became a possibility."""
+    if before.has("strong_modal") and after.has("weak_modal") and not after.has("strong_modal"):
+        return [
+            _reason(
+                WEAKENED,
+                "modality-softened",
+                old=before.words("strong_modal"),
+                new=after.words("weak_modal"),
+            )
+        ]
+    if after.has("strong_modal") and before.has("weak_modal") and not before.has("strong_modal"):
+        return [
+            _reason(
+                STRENGTHENED,
+                "modality-strengthened",
+                old=before.words("weak_modal"),
+                new=after.words("strong_modal"),
+            )
+        ]
+    return []
+
+
+def _consent(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+    gained = after.phrases("opt_out") - before.phrases("opt_out")
+    lost = before.phrases("opt_out") - after.phrases("opt_out")
+    if gained and before.has("consent"):
+        return [
+            _reason(
+                WEAKENED,
+                "consent-to-opt-out",
+                old=before.words("consent"),
+                new=after.words("opt_out", gained),
+            )
+        ]
+    if lost and after.has("consent") and not before.has("consent"):
+        return [
+            _reason(
+                STRENGTHENED,
+                "opt-out-to-consent",
+                old=before.words("opt_out", lost),
+                new=after.words("consent"),
+            )
+        ]
+    return []
+
+
+def _retention(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+    """Longer, or "as long as necessary" instead of a number, means data kept longer."""
+    old_vague, new_vague = before.has("vague_retention"), after.has("vague_retention")
+    if before.durations and after.durations:
+        old_days, new_days = max(before.durations), max(after.durations)
+        if new_days > old_days * 1.01:
+            return [_reason(WEAKENED, "retention-lengthened", _days(old_days), _days(new_days))]
+        if new_days < old_days * 0.99:
+            return [_reason(STRENGTHENED, "retention-shortened", _days(old_days), _days(new_days))]
+    elif before.durations and new_vague and not old_vague:
+        words = after.words("vague_retention")
+        return [_reason(WEAKENED, "retention-made-vague", _days(max(before.durations)), words)]
+    elif after.durations and old_vague and not new_vague:
+        words = before.words("vague_retention")
+        return [_reason(STRENGTHENED, "retention-limited", words, _days(max(after.durations)))]
+    return []
+
+
+def _days(days: float) -> str:
+    for unit, size in (("years", 365), ("months", 365 / 12), ("weeks", 7), ("days", 1)):
+        if days >= size and round(days / size, 6).is_integer():
+            return f"'{round(days / size):g} {unit}'"
+    return f"'{days:g} days'"
+
+
+def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
+    """Rights and safeguards lost or gained; practices added to or dropped from a statement."""
+    out = []
+    old_rights, new_rights = before.phrases("protective"), after.phrases("protective")
+    if not before.negated and not after.negated:
+        if old_rights - new_rights and len(new_rights) < len(old_rights):
+            lost = old_rights - new_rights
+            out.append(_reason(WEAKENED, "right-dropped", old=before.words("protective", lost)))
+        elif new_rights - old_rights and len(new_rights) > len(old_rights):
+            gained = new_rights - old_rights
+            out.append(_reason(STRENGTHENED, "right-added", new=after.words("protective", gained)))
+    generic = language.pattern("generic_practice")
+    old_uses = {p for p, w in before.found["exposing"] if not generic.fullmatch(w)}
+    new_uses = {p for p, w in after.found["exposing"] if not generic.fullmatch(w)}
+    direction = WEAKENED if before.permits else STRENGTHENED
+    if old_uses and old_uses < new_uses:
+        gained = new_uses - old_uses
+        out.append(_reason(direction, "practice-added", new=after.words("exposing", gained)))
+    elif new_uses and new_uses < old_uses:
+        lost = old_uses - new_uses
+        out.append(_reason(_flip(direction), "practice-removed", old=before.words("exposing", lost)))
+    return out
+
+
+def _swaps(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
+    """One word replaced by a looser one: "and" -> "or", "share" -> "sell", "must" -> "should"."""
+    out = []
+    matcher = difflib.SequenceMatcher(a=before.tokens, b=after.tokens, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op != "replace" or a2 - a1 != 1 or b2 - b1 != 1:
+            continue
+        old_word, new_word = before.tokens[a1], after.tokens[b1]
+        for swap in language.swaps:
+            if swap.old.match(old_word) and swap.new.match(new_word):
+                out.append(_reason(WEAKENED, swap.code, f"'{old_word}'", f"'{new_word}'"))
+            elif swap.new.match(old_word) and swap.old.match(new_word):
+                out.append(
+                    _reason(STRENGTHENED, swap.reverse_code, f"'{old_word}'", f"'{new_word}'")
+                )
+    return out
+
+
+def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
+    """Words added or dropped inside an otherwise identical pledge.
+
+    A span joined by "and"/"or"/"," extends a list (more data, recipients, purposes);
+    a span without one qualifies a noun ("your data" -> "your health data") and
+    narrows. Whether wider is weaker depends on the pledge: a practice or a
+    permission gets weaker when it widens, a prohibition or a right gets stronger.
+    """
+    stop = language.stopwords
+    # Compared on stems, so that "confirmer" -> "confirment" is not an edit.
+    old_stems = [t[:4] for t in before.content]
+    new_stems = [t[:4] for t in after.content]
+
+    def meaningful(tokens: tuple[str, ...]) -> Counter:
+        return Counter(t[:4] for t in tokens if t not in stop and t not in ",/")
+
+    gained = meaningful(after.content) - meaningful(before.content)
+    lost = meaningful(before.content) - meaningful(after.content)
+    matcher = difflib.SequenceMatcher(a=old_stems, b=new_stems, autojunk=False)
+    edits = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    kept = sum(block.size for block in matcher.get_matching_blocks())
+    in_order = kept / max(1, min(len(old_stems), len(new_stems)))
+    out = []
+    # Only a pure insertion or deletion into a pledge whose words stay in order: a reworded
+    # or reordered pledge (active -> passive) is not a change of scope.
+    small = 0 < sum((gained + lost).values()) <= MAX_SPAN
+    if len(edits) <= 3 and in_order >= IN_ORDER and small and bool(gained) != bool(lost):
+        side, stems, surplus = (after, new_stems, gained) if gained else (before, old_stems, lost)
+        span = " ".join(
+            t for op in edits for t in side.content[op[3 if gained else 1] : op[4 if gained else 2]]
+        )
+        listed = bool({",", "/"} & set(span.split())) or bool(language.coordinators.search(span))
+        words = " ".join(t for t, stem in zip(side.content, stems) if surplus[stem] > 0)
+        out.append(_scope_reason(before, listed == bool(gained), words, bool(gained), language))
+    elif before.has("broad") != after.has("broad"):
+        wider = after.has("broad")
+        span = after.words("broad") if wider else before.words("broad")
+        out.append(_scope_reason(before, wider, span.replace("'", ""), wider, language))
+    return out
+
+
+def _scope_reason(
+    before: Reading, wider: bool, span: str, added: bool, language: Language
+) -> tuple[str, Reason]:
+    if before.negated and not before.protective:
+        direction, code = (STRENGTHENED, "prohibition-widened") if wider else (
+            WEAKENED, "prohibition-narrowed")
+    elif before.protective:
+        direction, code = (STRENGTHENED, "right-widened") if wider else (
+            WEAKENED, "right-narrowed")
+    else:
+        kind = next(
+            (k for k in ("recipients", "purposes") if language.pattern(k).search(span)), None
+        )
+        suffix = ("-widened", "-narrowed") if kind is None else ("-added", "-removed")
+        code = (kind or "scope") + (suffix[0] if wider else suffix[1])
+        direction = WEAKENED if wider else STRENGTHENED
+    verb = "was added" if added else "was dropped"
+    return direction, Reason(code, f"'{span}' {verb}: {_DETAILS[code]}")

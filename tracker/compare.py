@@ -1,0 +1,122 @@
+"""Pledge-level changes between two versions of a document.
+
+segment both versions (tracker.pledges), line the pledges up (tracker.align),
+and name what happened to each commitment (tracker.classify). Pledges that
+are not about personal data are lined up too, so that a commitment rewritten
+into boilerplate still finds its counterpart, but only commitments are reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker import lang as languages
+from tracker.align import align, key
+from tracker.classify import STRENGTHENED, WEAKENED, Reason, classify
+from tracker.pledges import Pledge, segment
+
+__all__ = ["Change", "Reason", "compare", "detect_language"]
+
+Text = str | tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Change:
+    type: str  # removed|added|weakened|strengthened|reworded|merged|split
+    old: Text  # a tuple when several old pledges became one
+    new: Text  # a tuple when one old pledge became several
+    reasons: tuple[Reason, ...] = ()
+    context: str = ""  # heading path, e.g. "Your rights > Deletion"
+
+    def to_dict(self) -> dict:
+        def plain(text: Text) -> str | list[str] | None:
+            return list(text) if isinstance(text, tuple) else text
+
+        return {
+            "type": self.type,
+            "old": plain(self.old),
+            "new": plain(self.new),
+            "reasons": [{"code": r.code, "detail": r.detail} for r in self.reasons],
+            "context": self.context,
+        }
+
+
+def detect_language(text: str) -> str:
+    """"en", "fr", "de"… (whichever language files exist); the default when unsure."""
+    return languages.detect(text)
+
+
+def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Change]:
+    """Pledge-level changes between two normalized texts, in document order.
+
+    Unchanged pledges (including moved ones) are not listed.
+    """
+    language = languages.load(lang or detect_language(new_text or old_text))
+    old, new = segment(old_text, language), segment(new_text, language)
+    alignment = align([p.text for p in old], [p.text for p in new])
+    found: list[tuple[float, Change]] = []
+    # Where an old pledge sits in the new document: just after its paired neighbour.
+    place = {i: j for i, j in alignment.pairs}
+
+    def position_of_old(i: int) -> float:
+        before = [place[k] for k in place if k < i]
+        return (max(before) if before else -1) + 0.5
+
+    for i, j in alignment.pairs:
+        if (old[i].is_commitment or new[j].is_commitment) and not _cosmetic(
+            old[i].text, new[j].text, language
+        ):
+            verdict = classify(old[i].text, new[j].text, language)
+            if verdict.type != "unchanged":
+                found.append(
+                    (j, Change(verdict.type, old[i].text, new[j].text, verdict.reasons,
+                               new[j].context))
+                )
+    for group, j in alignment.merged:
+        if _any_commitment([old[i] for i in group] + [new[j]]):
+            texts = tuple(old[i].text for i in group)
+            found.append((j, _regrouped("merged", texts, new[j].text, language, new[j].context)))
+    for i, group in alignment.split:
+        if _any_commitment([old[i]] + [new[j] for j in group]):
+            texts = tuple(new[j].text for j in group)
+            found.append(
+                (group[0], _regrouped("split", old[i].text, texts, language, old[i].context))
+            )
+    for i in alignment.removed:
+        if old[i].is_commitment:
+            found.append((position_of_old(i), Change("removed", old[i].text, None, (),
+                                                     old[i].context)))
+    for j in alignment.added:
+        if new[j].is_commitment:
+            found.append((j, Change("added", None, new[j].text, (), new[j].context)))
+    return [change for _, change in sorted(found, key=lambda item: item[0])]
+
+
+def _cosmetic(old: str, new: str, language: languages.Language) -> bool:
+    """Same words once dates are set aside and glued words ("usergenerated") unglued."""
+    months = "|".join(language.months)
+    date = re.compile(
+        rf"\b(?:\d{{1,2}}(?:er|st|nd|rd|th)?\.?\s+(?:{months})\s+\d{{4}}"
+        rf"|(?:{months})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+        rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})(?!\d)",
+        re.IGNORECASE,
+    )
+    old_key, new_key = key(date.sub(" ", old)), key(date.sub(" ", new))
+    return old_key.replace(" ", "") == new_key.replace(" ", "")
+
+
+def _any_commitment(pledges: list[Pledge]) -> bool:
+    return any(p.is_commitment for p in pledges)
+
+
+def _regrouped(
+    kind: str, old: str | tuple[str, ...], new: str | tuple[str, ...], language, context: str
+) -> Change:
+    """A merge or split that also changed the meaning is reported by its effect."""
+    joined_old = " ".join(old) if isinstance(old, tuple) else old
+    joined_new = " ".join(new) if isinstance(new, tuple) else new
+    verdict = classify(joined_old, joined_new, language)
+    if verdict.type in (WEAKENED, STRENGTHENED):
+        return Change(verdict.type, old, new, verdict.reasons, context)
+    return Change(kind, old, new, (), context)

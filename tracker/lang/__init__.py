@@ -1,0 +1,134 @@
+"""Language knowledge of the pledge engine, read from one TOML file per language.
+
+Adding a language is adding `xx.toml` beside this file: the code never names a
+language. A cue pattern is a phrase of words where "a|b" means either word, a
+"*" at either end of a word stands for any letters, and "..." for a gap of up to
+six words (French "ne ... que").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+_HERE = Path(__file__).parent
+DEFAULT = "en"
+_GAP = r"((?:\s+[^\s.;:!?]+){0,6}?)"  # captured: the words in a gap are not the cue
+_BETWEEN = r"(?:\s+|(?<='))"  # after an elided "n'" or "qu'" no space is needed
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A one-word replacement that loosens a pledge ("and" -> "or"); the reverse tightens it."""
+
+    old: re.Pattern[str]
+    new: re.Pattern[str]
+    code: str
+    reverse_code: str
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    stopwords: frozenset[str]
+    abbreviations: frozenset[str]
+    ordinal_dot: bool
+    months: tuple[str, ...]
+    coordinators: re.Pattern[str]
+    cues: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
+    swaps: tuple[Swap, ...]
+    units: dict[str, tuple[str, ...]]
+    numbers: dict[str, int]
+
+    def pattern(self, category: str) -> re.Pattern[str]:
+        """All phrases of a cue category as one regex, longest phrases tried first."""
+        return _union(tuple(regex.pattern for _, regex in self.cues.get(category, ())))
+
+
+def _word(word: str) -> str:
+    alternatives = []
+    for alt in word.split("|"):
+        body = re.escape(alt.strip("*")).replace(r"\[", "[").replace(r"\]", "]").replace(r"\?", "?")
+        alternatives.append(
+            (r"\w*" if alt.startswith("*") else "") + body + (r"\w*" if alt.endswith("*") else "")
+        )
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def compile_phrase(phrase: str) -> re.Pattern[str]:
+    """Turn a cue phrase of the language files into a case-insensitive regex."""
+    parts: list[str] = []
+    for word in phrase.lower().split():
+        if word == "...":
+            parts.append(_GAP)
+            continue
+        if parts and parts[-1] != _GAP:
+            parts.append(_BETWEEN)
+        elif parts:
+            parts.append(r"\s+")
+        parts.append(_word(word))
+    return re.compile(r"(?<![\w'-])" + "".join(parts) + r"(?:(?<=')|(?![\w-]))", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!x)x")
+    ordered = sorted(patterns, key=len, reverse=True)
+    return re.compile("|".join(f"(?:{p})" for p in ordered), re.IGNORECASE)
+
+
+def available() -> tuple[str, ...]:
+    """Codes of the languages that have a data file, sorted."""
+    return tuple(sorted(path.stem for path in _HERE.glob("*.toml")))
+
+
+@lru_cache(maxsize=None)
+def load(code: str) -> Language:
+    """The language `code`, or the default one when no file exists for it."""
+    path = _HERE / f"{code}.toml"
+    if not path.exists():
+        path = _HERE / f"{DEFAULT}.toml"
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return Language(
+        code=data["code"],
+        stopwords=frozenset(data["stopwords"]),
+        abbreviations=frozenset(a.lower() for a in data["abbreviations"]),
+        ordinal_dot=data.get("ordinal_dot", False),
+        months=tuple(data.get("months", ())),
+        coordinators=_union(tuple(compile_phrase(c).pattern for c in data["coordinators"])),
+        cues={
+            category: tuple((phrase, compile_phrase(phrase)) for phrase in phrases)
+            for category, phrases in data["cues"].items()
+        },
+        swaps=tuple(
+            Swap(
+                old=re.compile(_word(s["old"]) + "$", re.IGNORECASE),
+                new=re.compile(_word(s["new"]) + "$", re.IGNORECASE),
+                code=s["code"],
+                reverse_code=s["reverse_code"],
+            )
+            for s in data.get("swap", ())
+        ),
+        units={unit: tuple(words) for unit, words in data.get("units", {}).items()},
+        numbers=dict(data.get("numbers", {})),
+    )
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def detect(text: str) -> str:
+    """The language whose stopwords are most frequent in `text`; the default when none occur."""
+    words = [w.lower() for w in _WORDS.findall(text[:20000])]
+    best, best_count = DEFAULT, 0
+    for code in available():
+        stopwords = load(code).stopwords
+        count = sum(1 for w in words if w in stopwords)
+        if count > best_count:
+            best, best_count = code, count
+    return best

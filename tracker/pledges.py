@@ -1,0 +1,153 @@
+"""Break a normalized document into pledges: sentences, list items and table rows.
+
+A pledge keeps the path of headings above it, so a reader knows which part of
+the policy it comes from, and whether it is a statement about personal data
+(only those are compared; navigation and boilerplate are not).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.lang import Language, load
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+_BOLD_HEADING = re.compile(r"^\*\*([^*]+?)\*\*:?$|^__([^_]+?)__:?$")
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)]|[A-Za-z][.)]|\(?[a-zA-Z]{1,3}\)|\(\d{1,3}\))\s+")
+_TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
+_END = re.compile(r"[.!?:;…)\]\"*]$")
+# A sentence ends at . ! ? (…) followed by a space and an upper-case letter, digit or quote.
+_BOUNDARY = re.compile(r"([.!?…])([\"')\]*]*)\s+(?=[\"'(\[*]*[^\W_a-zß-ÿ]|\d)")
+_WRAPPED = 70  # a paragraph this long without a final stop is a line wrapped by a PDF
+_WORD_BEFORE = re.compile(r"([\w.'-]+)$")
+
+
+@dataclass(frozen=True)
+class Pledge:
+    text: str
+    context: str
+    index: int
+    is_commitment: bool
+
+
+@dataclass(frozen=True)
+class _Block:
+    text: str
+    context: str
+    kind: str  # paragraph | item | row
+
+
+def segment(text: str, lang: str | Language = "en") -> list[Pledge]:
+    """The pledges of a normalized text, in document order."""
+    language = load(lang) if isinstance(lang, str) else lang
+    units: list[tuple[str, str]] = []
+    for block in _blocks(text):
+        if block.kind == "row":
+            units.append((block.text, block.context))
+        else:
+            units.extend((s, block.context) for s in split_sentences(block.text, language))
+    return [
+        Pledge(text=unit, context=context, index=i, is_commitment=is_commitment(unit, language))
+        for i, (unit, context) in enumerate(units)
+    ]
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Paragraphs, list items and table rows, with PDF line breaks mended."""
+    headings: dict[int, str] = {}
+    blocks: list[_Block] = []
+    current: list[str] = []
+    kind = "paragraph"
+
+    def context() -> str:
+        return " > ".join(headings[level] for level in sorted(headings))
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            joined = " ".join(current)
+            previous = blocks[-1] if blocks else None
+            if (
+                kind == "paragraph"
+                and previous is not None
+                and previous.kind == "paragraph"
+                and not _END.search(previous.text)
+                and (joined[:1].islower() or len(previous.text) >= _WRAPPED)
+            ):
+                # A sentence broken across blank lines (PDF extraction): mend it.
+                blocks[-1] = _Block(previous.text + " " + joined, previous.context, "paragraph")
+            else:
+                blocks.append(_Block(joined, context(), kind))
+        current = []
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        heading = _HEADING.match(line)
+        bold = _BOLD_HEADING.match(line)
+        if not line:
+            flush()
+        elif heading or (bold and not _END.search((bold.group(1) or bold.group(2)).strip())):
+            flush()
+            level = len(heading.group(1)) if heading else 7
+            title = heading.group(2) if heading else (bold.group(1) or bold.group(2))
+            headings = {k: v for k, v in headings.items() if k < level}
+            headings[level] = title.strip(" *_")
+        elif line.startswith("|"):
+            flush()
+            if not _TABLE_SEPARATOR.match(line):
+                blocks.append(_Block(line, context(), "row"))
+        elif _LIST_ITEM.match(line):
+            flush()
+            kind = "item"
+            current = [_LIST_ITEM.sub("", _LIST_ITEM.sub("", line, count=1), count=1)]
+        else:
+            if not current:
+                kind = "paragraph"
+            current.append(line)
+    flush()
+    return [b for b in blocks if any(c.isalnum() for c in b.text)]
+
+
+def split_sentences(text: str, language: Language) -> list[str]:
+    """Split at sentence ends, but not after abbreviations, initials or ordinals."""
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(1) == "." and _is_abbreviation(text[start : match.start()], language):
+            continue
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if any(c.isalnum() for c in s)]
+
+
+def _is_abbreviation(before: str, language: Language) -> bool:
+    found = _WORD_BEFORE.search(before)
+    if not found:
+        return False
+    word = found.group(1).strip("'(-").lower()
+    last = word.rsplit(".", 1)[-1] if "." in word else word
+    if word in language.abbreviations or last in language.abbreviations:
+        return True
+    if len(last) == 1 and last.isalpha():
+        return True  # initials and "z. B.", "p. ex.", "S. 1"
+    return language.ordinal_dot and last.isdigit()
+
+
+def is_commitment(text: str, language: Language) -> bool:
+    """Whether a unit speaks about personal data or what is done with it.
+
+    A sentence that opens by pointing elsewhere ("Learn more about how we use…") is
+    not a pledge.
+    """
+    if language.pattern("pointer").match(text.lstrip("*_[(# ")):
+        return False
+    if language.pattern("first_person").search(text) and language.pattern(
+        "second_person"
+    ).search(text):
+        return True  # "we will include you in…": the company commits to something about you
+    return any(
+        language.pattern(category).search(text)
+        for category in ("exposing", "protective", "data_nouns", "absolute")
+    )
