@@ -191,26 +191,33 @@ def diff(old, new, fmt, lang):
         click.echo(report.as_text(changes, color=sys.stdout.isatty()), color=sys.stdout.isatty(), nl=False)
 
 
+_OUT = click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+                    help="Where the site is written.")
+_BASE_URL = click.option("--base-url", default="", help="Public address of the site, for absolute links in feeds.")
+
+
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True)
+@_OUT
+@_BASE_URL
 @click.pass_context
-def build(ctx, out):
+def build(ctx, out, base_url):
     """Render the static site and its feeds from the archive."""
     from tracker.site import build_site
 
-    home = build_site(_archive(ctx), _sources(ctx).sources, out)
+    home = build_site(_archive(ctx), _sources(ctx).sources, out, base_url=base_url)
     click.echo(f"site written to {home}")
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True)
+@_OUT
+@_BASE_URL
 @click.option("--workers", default=4, show_default=True, help="Checks run at once.")
 @click.pass_context
-def run(ctx, out, workers):
+def run(ctx, out, base_url, workers):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
-    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, log=click.echo)
+    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url, log=click.echo)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ def run_forever(
     archive: Archive,
     out: Path,
     workers: int = 4,
+    base_url: str = "",
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
 ) -> None:
@@ -41,7 +42,7 @@ def run_forever(
         elif outcome.status in (NEW, CHANGED):
             log(f"{outcome.status:<7} {source.key}")
             with build_lock:
-                build_site(archive, sources, out)
+                build_site(archive, sources, out, base_url=base_url)
 
     scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)})
     for source in sources:
