@@ -29,10 +29,9 @@ def word_diff(old: str, new: str) -> list[tuple[int, str]]:
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 2.0
     diffs = dmp.diff_main(encode(old), encode(new), False)
+    dmp.diff_cleanupSemantic(diffs)  # on tokens, so that no edit ends inside a word
     index = {code: word for word, code in vocabulary.items()}
-    decoded = [(op, "".join(index[c] for c in codes)) for op, codes in diffs]
-    dmp.diff_cleanupSemantic(decoded)
-    return [(op, text) for op, text in decoded if text]
+    return [(op, "".join(index[c] for c in codes)) for op, codes in diffs if codes]
 
 
 def _code(n: int) -> str:

@@ -28,6 +28,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     services = model.read(archive, sources)
     documents = [d for s in services for d in s.documents]
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
+    names = {s.service: s.name for s in services}
     build = _Build(out)
     shutil.copyfile(TEMPLATES / "style.css", out / "style.css")
 
@@ -36,7 +37,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
         build.write(path, text)
     for document in documents:
         build.render_if_stale(document.path, _document_key(document), "document.html", root="../../",
-                              title=f"{document.service} · {document.document}", document=document,
+                              title=f"{names[document.service]} · {document.document}", document=document,
                               pledges=_current_pledges(archive, document),
                               feeds=_feeds_of(f"{document.service}/{document.document}/", "../../"))
     for service in services:
@@ -138,7 +139,7 @@ def _render_change(job: tuple[Path, model.Change]) -> tuple[str, str]:
     old = archive.text(change.service, change.document, change.previous)
     new = archive.text(change.service, change.document, change.version)
     html = environment().get_template("change.html").render(
-        root="../../", title=f"{change.service} · {change.document} · {change.version.date}",
+        root="../../", title=f"{change.service_name} · {change.document} · {change.version.date}",
         change=change, pieces=word_diff(old, new), lang=change.lang,
         feeds=_feeds_of(f"{change.service}/{change.document}/", "../../"),
     )

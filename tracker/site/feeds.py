@@ -52,7 +52,7 @@ def render(feed: Feed, base_url: str = "") -> dict[str, str]:
         entry = generator.add_entry()
         entry.id(f"{ID_PREFIX}{change.key}")
         entry.guid(f"{ID_PREFIX}{change.key}", permalink=False)
-        entry.title(f"{change.service} · {change.document}: {change.summary}")
+        entry.title(f"{change.service_name} · {change.document}: {change.summary}")
         entry.link(href=f"{base}{change.path}" if base else f"{up}{change.path}")
         entry.published(change.version.fetched_at)
         entry.updated(change.version.fetched_at)

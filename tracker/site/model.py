@@ -19,6 +19,7 @@ class Change:
     version: Version
     previous: Version
     changes: tuple[dict, ...]  # removed and weakened first
+    service_name: str
 
     @property
     def path(self) -> str:
@@ -87,12 +88,13 @@ def count_types(changes) -> list[tuple[str, int]]:
 def read(archive: Archive, sources: tuple[Source, ...]) -> list[Service]:
     """Every service with archived versions, its documents and their changes."""
     by_key = {source.key: source for source in sources}
+    names = {source.service: source.name for source in sources if source.name}
     services: dict[str, list[Document]] = {}
     for service, document in archive.documents():
         versions = tuple(archive.versions(service, document))
         ids = {v.id: v for v in versions}
         changes = tuple(
-            Change(service, document, v, ids[v.previous], tuple(by_severity(v.changes)))
+            Change(service, document, v, ids[v.previous], tuple(by_severity(v.changes)), names.get(service, service))
             for v in versions
             if v.previous in ids
         )
@@ -101,5 +103,4 @@ def read(archive: Archive, sources: tuple[Source, ...]) -> list[Service]:
             service, document, versions, changes, archive.state(service, document),
             source.url if source else None,
         ))
-    names = {source.service: source.name for source in sources if source.name}
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
