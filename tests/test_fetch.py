@@ -270,21 +270,21 @@ def test_no_charset_is_invented_when_none_is_declared(server):
 def test_file_url_is_read(tmp_path):
     path = tmp_path / "my policy.html"
     path.write_bytes(b"<p>local copy</p>")
-    snapshot = fetch(path.as_uri(), limits=FAST)
+    snapshot = fetch(path.as_uri(), limits=FAST, allow_file=True)
     assert snapshot.content == b"<p>local copy</p>"
     assert snapshot.final_url == path.as_uri()
 
 
 def test_missing_file_is_a_fetch_error(tmp_path):
     with pytest.raises(FetchError, match="cannot read"):
-        fetch((tmp_path / "nowhere.html").as_uri(), limits=FAST)
+        fetch((tmp_path / "nowhere.html").as_uri(), limits=FAST, allow_file=True)
 
 
 def test_file_over_the_cap_is_refused(tmp_path):
     path = tmp_path / "big.html"
     path.write_bytes(b"x" * (FAST.max_bytes + 1))
     with pytest.raises(FetchError, match="too large"):
-        fetch(path.as_uri(), limits=FAST)
+        fetch(path.as_uri(), limits=FAST, allow_file=True)
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/policy.html", "gopher://example.org/"])

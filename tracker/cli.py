@@ -89,26 +89,27 @@ def list_sources(ctx):
 @cli.command()
 @click.argument("names", nargs=-1, metavar="[SERVICE[/DOCUMENT]]...")
 @click.option("--workers", default=8, show_default=True, help="Documents fetched at once.")
+@click.option("--allow-file", is_flag=True, help="Read file:// sources (refused otherwise).")
 @click.pass_context
-def check(ctx, names, workers):
+def check(ctx, names, workers, allow_file):
     """Fetch all (or the named) sources now and archive what changed."""
-    from tracker.check import FAILED, check_all
+    from tracker.check import FAILED, HELD, check_all
     from tracker.progress import progress
 
     watchlist, archive = _sources(ctx), _archive(ctx)
     sources = _select(watchlist.sources, names)
     with progress(len(sources), "checking") as advance:
-        outcomes = check_all(sources, archive, workers=workers, on_done=lambda _: advance())
+        outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file, on_done=lambda _: advance())
     for outcome in outcomes:
-        if outcome.status == FAILED:
-            click.echo(f"failed     {outcome.source.key}: {outcome.error}", err=True)
+        if outcome.status in (FAILED, HELD):
+            click.echo(f"{outcome.status:<10} {outcome.source.key}: {outcome.error}", err=True)
         elif outcome.version:
             counts = _count_types(outcome.version.changes)
             click.echo(f"{outcome.status:<10} {outcome.source.key}" + (f" ({counts})" if counts else ""))
     for problem in watchlist.problems:
         click.echo(f"skipped    {problem}", err=True)
-    totals = {s: sum(o.status == s for o in outcomes) for s in ("new", "changed", "unchanged", "failed")}
-    click.echo(", ".join(f"{n} {s}" for s, n in totals.items()))
+    totals = {s: sum(o.status == s for o in outcomes) for s in ("new", "changed", "unchanged", "held", "failed")}
+    click.echo(", ".join(f"{n} {s}" for s, n in totals.items() if n or s != "held"))
     if totals["failed"] or watchlist.problems:
         ctx.exit(1)
 
@@ -212,12 +213,14 @@ def build(ctx, out, base_url):
 @_OUT
 @_BASE_URL
 @click.option("--workers", default=4, show_default=True, help="Checks run at once.")
+@click.option("--allow-file", is_flag=True, help="Read file:// sources (refused otherwise).")
 @click.pass_context
-def run(ctx, out, base_url, workers):
+def run(ctx, out, base_url, workers, allow_file):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
-    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url, log=click.echo)
+    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url,
+                allow_file=allow_file, log=click.echo)
 
 
 def main() -> None:

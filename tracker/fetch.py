@@ -6,7 +6,11 @@ must both end as a clear one-line error.
 """
 
 import email.utils
+import ipaddress
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +52,68 @@ class Snapshot:
     not_modified: bool = False
 
 
+class HostGate:
+    """Politeness: one request at a time per host, a pause between two, and the wait a
+    host asked for with Retry-After. Loopback hosts (tests, demos, benchmarks) pass freely:
+    nobody else's site is behind them."""
+
+    def __init__(self, delay: float = 1.0):
+        self.delay = delay
+        self._locks: dict[str, threading.Lock] = {}
+        self._not_before: dict[str, float] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def turn(self, url: str) -> Iterator[None]:
+        host = (urlsplit(url).hostname or "").lower()
+        if _is_loopback(host):
+            yield
+            return
+        with self._guard:
+            lock = self._locks.setdefault(host, threading.Lock())
+        with lock:
+            wait = self._not_before.get(host, 0.0) - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                yield
+            finally:
+                self.hold(url, self.delay)
+
+    def hold(self, url: str, seconds: float) -> None:
+        """Let no request reach the host of url for the next `seconds`."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._guard:
+            self._not_before[host] = max(self._not_before.get(host, 0.0), time.monotonic() + seconds)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Client:
+    """What the fetches of one run share: connections, politeness, limits and permissions."""
+
+    session: requests.Session
+    gate: HostGate
+    limits: Limits = Limits()
+    allow_file: bool = False
+
+    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Snapshot:
+        return fetch(url, self.session, etag, last_modified, self.limits, self.gate, self.allow_file)
+
+
+def new_client(workers: int = 8, limits: Limits = Limits(), allow_file: bool = False, delay: float = 1.0) -> Client:
+    """A client for a run of `workers` concurrent fetches, `delay` seconds apart on one host."""
+    return Client(new_session(pool_size=workers), HostGate(delay), limits, allow_file)
+
+
 def new_session(pool_size: int = 10) -> requests.Session:
     """A session naming the project, with a connection pool sized for the workers."""
     session = requests.Session()
@@ -65,10 +131,17 @@ def fetch(
     etag: str | None = None,
     last_modified: str | None = None,
     limits: Limits = Limits(),
+    gate: HostGate | None = None,
+    allow_file: bool = False,
 ) -> Snapshot:
-    """The document at url; a FetchError (marked transient or not) when it cannot be had."""
+    """The document at url; a FetchError (marked transient or not) when it cannot be had.
+
+    file:// URLs are read only when allowed: a watchlist from elsewhere (an import)
+    must not publish the files of the machine that runs the tracker."""
     scheme = urlsplit(url).scheme
     if scheme == "file":
+        if not allow_file:
+            raise FetchError("file:// URLs are not allowed here (tracker check --allow-file allows them)")
         return _read_file(url, limits)
     if scheme not in ("http", "https"):
         raise FetchError(f"unsupported URL scheme {scheme!r}: only http, https and file are fetched")
@@ -78,10 +151,14 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    gate = gate or HostGate(delay=0.0)
     for attempt in range(1, limits.attempts + 1):
         try:
-            return _get(url, session, headers, limits)
+            with gate.turn(url):
+                return _get(url, session, headers, limits)
         except FetchError as error:
+            if error.retry_after:
+                gate.hold(url, min(error.retry_after, limits.max_retry_after))
             too_long = (error.retry_after or 0) > limits.max_retry_after
             if not error.transient or too_long or attempt == limits.attempts:
                 if too_long:

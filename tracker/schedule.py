@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tracker.archive import Archive
 from tracker.check import CHANGED, FAILED, NEW, check_source
-from tracker.fetch import new_session
+from tracker.fetch import new_client
 from tracker.watchlist import Source, load
 
 
@@ -21,6 +21,7 @@ def run_forever(
     out: Path,
     workers: int = 4,
     base_url: str = "",
+    allow_file: bool = False,
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
 ) -> None:
@@ -31,12 +32,12 @@ def run_forever(
     from tracker.site import build_site
 
     stop = stop or threading.Event()
-    session = new_session(pool_size=workers)
+    client = new_client(workers, allow_file=allow_file)
     build_lock = threading.Lock()
     sources = load(watchlist).sources
 
     def check(source: Source) -> None:
-        outcome = check_source(source, archive, session=session)
+        outcome = check_source(source, archive, client)
         if outcome.status == FAILED:
             log(f"failed  {source.key}: {outcome.error}")
         elif outcome.status in (NEW, CHANGED):

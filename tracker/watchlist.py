@@ -8,7 +8,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import tomlkit
 
@@ -76,6 +76,14 @@ class Watchlist:
 
     sources: tuple[Source, ...]
     problems: tuple[str, ...]
+
+
+def public_url(url: str) -> str:
+    """The URL without user name and password, for anything written to the archive or the site."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def load(path: Path) -> Watchlist:

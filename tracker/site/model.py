@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from tracker.archive import Archive, Version
 from tracker.report import SEVERITY, by_severity
-from tracker.watchlist import Source
+from tracker.watchlist import Source, public_url
 
 LOSSES = ("removed", "weakened")
 
@@ -101,6 +101,6 @@ def read(archive: Archive, sources: tuple[Source, ...]) -> list[Service]:
         source = by_key.get(f"{service}/{document}")
         services.setdefault(service, []).append(Document(
             service, document, versions, changes, archive.state(service, document),
-            source.url if source else None,
+            public_url(source.url) if source else None,
         ))
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
