@@ -27,6 +27,7 @@ from pathlib import Path
 from tracker.errors import ArchiveError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+TMP_SUFFIX = ".tmp"  # files being written: .<name>.<pid>.<random>.tmp
 _VERSION_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$")
 
 
@@ -207,8 +208,9 @@ class Archive:
 
     @staticmethod
     def _free_id(folder: Path, wanted: str) -> str:
+        """The wanted id, or the next free one; a text left by an interrupted run counts as taken."""
         candidate, n = wanted, 1
-        while (folder / f"{candidate}.json").exists():
+        while (folder / f"{candidate}.json").exists() or (folder / f"{candidate}.md").exists():
             candidate, n = f"{wanted}-{n}", n + 1
         return candidate
 
@@ -226,7 +228,7 @@ def _dump(data: dict) -> bytes:
 def _write_aside(path: Path, data: bytes) -> Path:
     """A synced temporary file beside path, ready to be moved or linked into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=TMP_SUFFIX)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()

@@ -223,5 +223,21 @@ def run(ctx, out, base_url, workers, allow_file):
                 allow_file=allow_file, log=click.echo)
 
 
+@cli.command()
+@click.pass_context
+def verify(ctx):
+    """Check that every version is whole and true to its hashes; tidy debris of interrupted runs."""
+    from tracker.verify import verify as verify_archive
+
+    report = verify_archive(_archive(ctx))
+    for path in report.removed:
+        click.echo(f"removed leftover of an interrupted run: {path}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    click.echo(f"{report.versions} versions verified, {len(report.problems)} problem(s)")
+    if report.problems:
+        ctx.exit(1)
+
+
 def main() -> None:
     cli(prog_name="tracker")

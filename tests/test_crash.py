@@ -1,0 +1,77 @@
+"""Killing `tracker check` at any moment never leaves a broken archive."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import page
+from tracker.archive import Archive
+from tracker.cli import cli
+from tracker.verify import verify
+
+TRACKER = Path(sys.executable).with_name("tracker")
+SOURCES = 6
+RUNS = 50
+
+
+def test_sigkill_at_random_moments_leaves_a_consistent_archive(server, workspace):
+    generation = [0]
+
+    def policy(handler):
+        n = int(handler.path.strip("/"))
+        body = page(*[f"We keep record {k} of service {n} for {generation[0] + k} days." for k in range(20)]).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    runner = CliRunner()
+    for n in range(SOURCES):
+        server.serve(f"/{n}", handler=policy)
+        runner.invoke(cli, ["add", server.url(f"/{n}"), "--service", f"svc-{n}", "--document", "privacy", "--lang", "en"])
+    archive = Archive(workspace / "snapshots")
+    subprocess.run([str(TRACKER), "check"], check=True, capture_output=True)
+    generation[0] = 1
+    started = time.monotonic()  # a whole run that records a new version of every document
+    subprocess.run([str(TRACKER), "check"], check=True, capture_output=True)
+    whole_run = time.monotonic() - started
+    rnd = random.Random(7)
+    killed = 0
+    for run in range(2, RUNS + 2):
+        generation[0] = run
+        process = subprocess.Popen([str(TRACKER), "check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.3, 1.0) * whole_run)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            killed += 1
+        process.wait()
+        report = verify(archive)
+        assert report.problems == (), f"run {run}: {report.problems}"
+    assert killed >= RUNS // 3, "too few runs were interrupted to prove anything"
+    assert sum(len(archive.versions(f"svc-{n}", "privacy")) for n in range(SOURCES)) > 3 * SOURCES
+    assert not list((workspace / "snapshots").rglob("*.tmp"))
+    final = runner.invoke(cli, ["verify"])
+    assert final.exit_code == 0 and "0 problem(s)" in final.output
+
+
+def test_verify_says_exactly_what_is_wrong(server, workspace):
+    server.serve("/p", page("We never sell your personal data."))
+    runner = CliRunner()
+    runner.invoke(cli, ["add", server.url("/p"), "--service", "acme", "--document", "privacy"])
+    runner.invoke(cli, ["check"])
+    [version] = Archive(workspace / "snapshots").versions("acme", "privacy")
+    text = workspace / "snapshots" / "acme" / "privacy" / f"{version.id}.md"
+    text.write_text("We sell your personal data.\n")
+    raw = next((workspace / "snapshots" / "_raw").rglob("*.html"))
+    raw.unlink()
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert f"acme/privacy {version.id}: text does not match its hash" in result.output
+    assert "raw file" in result.output and "is missing" in result.output
