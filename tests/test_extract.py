@@ -95,3 +95,30 @@ def test_pdf_table_rows_and_headings_come_out_like_html():
     text = extract((EXAMPLES / "charte-v3.pdf").read_bytes(), PDF)
     assert "| Documents médicaux | 5 ans après votre dernière consultation |" in text.splitlines()
     assert "## Vos droits" in text.splitlines()
+
+
+def test_pdf_reading_is_capped_in_time_and_memory():
+    from tracker.extract.pdf import pdf_to_text
+
+    content = (EXAMPLES / "charte-v3.pdf").read_bytes()
+    with pytest.raises(ExtractError, match="took over"):
+        pdf_to_text(content, seconds=0.01)
+    with pytest.raises(ExtractError, match="memory cap"):
+        pdf_to_text(content, memory=32 << 20)
+
+
+def test_html_nested_a_hundred_thousand_levels_deep_is_a_clear_error():
+    deep = b"<html><body>" + b"<div>" * 100_000 + b"<p>We never sell your data.</p>" + b"</div>" * 100_000
+    with pytest.raises(ExtractError, match="nested too deeply"):
+        extract(deep, HTML)
+
+
+def test_a_ten_megabyte_line_is_read_whole():
+    text = extract(b"<html><body><p>" + b"data " * 2_000_000 + b"</p></body></html>", HTML)
+    assert len(text) == 10_000_000
+
+
+def test_a_lying_charset_falls_back_to_what_the_bytes_are():
+    latin1 = '<html><body><p>Données personnelles</p></body></html>'.encode("latin-1")
+    assert extract(latin1, HTML, charset="utf-8") == "Données personnelles\n"
+    assert extract('<p>Données</p>'.encode("utf-8"), HTML, charset="no-such-charset") == "Données\n"

@@ -21,7 +21,6 @@ _QUOTES = str.maketrans(
     }
 )
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
-_RUNS_OF_SPACES = re.compile(r" {2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Guillemets become straight quotes; the spaces French sets inside them go too.
 _OPENING_GUILLEMET = re.compile(r"\u00ab[ \u00a0\u202f]*")
@@ -33,10 +32,10 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _LINE_BREAKS.sub("\n", text)
     text = _INVISIBLE.sub("", text)
-    text = _OPENING_GUILLEMET.sub('"', text)
-    text = _CLOSING_GUILLEMET.sub('"', text)
+    if "\u00ab" in text or "\u00bb" in text:
+        text = _CLOSING_GUILLEMET.sub('"', _OPENING_GUILLEMET.sub('"', text))
     text = _SPACES.sub(" ", text)
     text = text.translate(_QUOTES)
-    lines = [_RUNS_OF_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
     return text + "\n" if text else ""

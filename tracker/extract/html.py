@@ -27,7 +27,7 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCKS = {"p", "div", "section", "article", "main", "body", "blockquote", "pre", "ul", "ol",
            "dl", "dt", "dd", "figure", "figcaption", "address", "details", "summary", "hr",
            "aside", "center", "fieldset", "legend", "caption"}
-_WHITESPACE = re.compile(r"\s+")
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
 @lru_cache(maxsize=256)
@@ -42,9 +42,17 @@ def compile_selector(css: str) -> CSSSelector:
 def html_to_text(html: str, select: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> str:
     """The readable text of a page, keeping its structure as Markdown-like lines."""
     try:
-        root = lxml.html.document_fromstring(html)
+        # huge_tree: a 10 MB paragraph is text too; depth is bounded by the walk below
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as error:
         raise ExtractError(f"unreadable HTML: {error}") from None
+    try:
+        return _text(root, select, remove)
+    except RecursionError:
+        raise ExtractError("the page is nested too deeply to be read") from None
+
+
+def _text(root, select: tuple[str, ...], remove: tuple[str, ...]) -> str:
     for css in (*remove, _DEFAULT_REMOVE):
         for element in compile_selector(css)(root):
             _drop(element)
@@ -93,7 +101,7 @@ class _Writer:
         self._prefix = prefix
 
     def end_block(self) -> None:
-        lines = [_WHITESPACE.sub(" ", line).strip() for line in "".join(self._inline).split("\n")]
+        lines = [" ".join(line.split()) for line in "".join(self._inline).split("\n")]
         text = "\n".join(line for line in lines if line)
         if text:
             self.blocks.append(self._prefix + text)
@@ -102,7 +110,7 @@ class _Writer:
 
 
 def _inline_text(element) -> str:
-    return _WHITESPACE.sub(" ", element.text_content()).strip()
+    return " ".join(element.text_content().split())
 
 
 def _walk(element, out: _Writer) -> None:

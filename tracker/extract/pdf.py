@@ -8,7 +8,10 @@ type becomes a heading, so pledges keep their section as context.
 
 import io
 import re
+import resource
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,6 +22,7 @@ _DIGITS = re.compile(r"\d+")
 _HYPHENATED = re.compile(r"(\w)-\n(?=[a-zà-öø-ÿß])")
 _SENTENCE_END = re.compile(r"[.!?:;)\]\"|]$")
 _EDGE_ROWS = 2  # rows at the top and at the bottom of a page that may be furniture
+_REFUSED = 3  # exit status of the child for a PDF it could not read
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,25 @@ class _Box:
     height: float  # of its lines, in points: larger type marks a heading
 
 
-def pdf_to_text(content: bytes) -> str:
-    """Paragraphs, headings and table rows of a PDF, separated by blank lines."""
+def pdf_to_text(content: bytes, seconds: float = 60, memory: int = 1 << 30) -> str:
+    """Paragraphs, headings and table rows of a PDF, read in a child process under a time and
+    memory cap: a PDF bomb kills the child, never the tracker."""
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "tracker.extract.pdf", str(memory)],
+            input=content, capture_output=True, timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        raise ExtractError(f"PDF extraction took over {seconds:g} s (a PDF bomb?)") from None
+    if child.returncode == 0:
+        return child.stdout.decode("utf-8")
+    message = child.stderr.decode("utf-8", "replace").strip().splitlines()
+    if child.returncode == _REFUSED and message:
+        raise ExtractError(message[-1])
+    raise ExtractError(f"PDF extraction went over its {memory >> 20} MB memory cap or crashed (a PDF bomb?)")
+
+
+def _read(content: bytes) -> str:
     pages = [_rows(boxes) for boxes in _pages(content)]
     furniture = _repeated_edge_rows(pages)
     body_height = _body_height(pages)
@@ -127,3 +148,19 @@ def _is_furniture(text: str, furniture: set[str]) -> bool:
 def _continues(previous: str, text: str) -> bool:
     """Whether a page's first paragraph carries on the previous page's last sentence."""
     return not _SENTENCE_END.search(previous) and text[:1].islower()
+
+
+def _main() -> None:
+    """The child process: PDF bytes on stdin, text on stdout, memory capped by argv[1]."""
+    memory = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        text = _read(sys.stdin.buffer.read())
+    except ExtractError as error:
+        print(error, file=sys.stderr)
+        sys.exit(_REFUSED)
+    sys.stdout.buffer.write(text.encode("utf-8"))
+
+
+if __name__ == "__main__":
+    _main()
