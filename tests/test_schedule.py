@@ -45,3 +45,28 @@ def test_a_recently_checked_source_is_not_checked_again_at_start(tmp_path):
     archive.save_state("acme", "privacy", {"checked_at": an_hour_ago.isoformat()})
     next_run = _first_run(archive, source)
     assert timedelta(hours=10, minutes=59) < next_run - datetime.now(UTC) <= timedelta(hours=11)
+
+
+def test_watchlist_edits_are_picked_up_without_a_restart(server, tmp_path):
+    first = server.serve("/a", page("We never sell your personal data."))
+    second = server.serve("/b", page("We never share your location."))
+    watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
+    add(watchlist, Source("acme", "privacy", first, every="1h", lang="en"))
+    stop = threading.Event()
+    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out),
+                              kwargs={"stop": stop, "log": lambda _: None, "reload_seconds": 0.2})
+    runner.start()
+    try:
+        assert _wait_for(lambda: len(archive.versions("acme", "privacy")) == 1)
+        add(watchlist, Source("beta", "privacy", second, every="1h", lang="en"))
+        assert _wait_for(lambda: len(archive.versions("beta", "privacy")) == 1)
+        # the health summary names both, each next checked about an hour after its first check
+        assert _wait_for(lambda: _next_runs(archive).keys() == {"acme/privacy", "beta/privacy"})
+        assert _wait_for(lambda: all(t > datetime.now(UTC) + timedelta(minutes=50) for t in _next_runs(archive).values()))
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+
+
+def _next_runs(archive):
+    return {k: datetime.fromisoformat(v) for k, v in archive.health().get("next_runs", {}).items()}

@@ -186,6 +186,17 @@ class Archive:
         path = self._state_path(service, document)
         os.replace(_write_aside(path, _dump(state)), path)
 
+    def health(self) -> dict:
+        """What `tracker run` last said of its schedule ({} if it never ran)."""
+        try:
+            return json.loads((self.root / "_state" / "health.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def save_health(self, health: dict) -> None:
+        path = self.root / "_state" / "health.json"
+        os.replace(_write_aside(path, _dump(health)), path)
+
     # -- paths ---------------------------------------------------------------
 
     def _folder(self, service: str, document: str) -> Path:

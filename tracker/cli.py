@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from tracker.cli_import import import_declarations, import_history
 from tracker.errors import ArchiveError, TrackerError, WatchlistError
 
 LANGS = click.Choice(["en", "fr", "de"])
@@ -237,6 +238,10 @@ def verify(ctx):
     click.echo(f"{report.versions} versions verified, {len(report.problems)} problem(s)")
     if report.problems:
         ctx.exit(1)
+
+
+cli.add_command(import_declarations)
+cli.add_command(import_history)
 
 
 def main() -> None:

@@ -1,18 +1,24 @@
 """Run unattended: APScheduler checks each source at its interval and rebuilds the site.
 
 One job per source; a job never overlaps itself (max_instances=1) and missed
-runs are coalesced into one, so a sleeping laptop does not fire a burst of checks.
+runs are coalesced into one, so a sleeping laptop does not fire a burst of
+checks. The first run of a source follows its last check, so a restart does
+not check everything at once. Edits to the watchlist are picked up while running.
 """
 
 import signal
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker.archive import Archive
 from tracker.check import CHANGED, FAILED, NEW, check_source
+from tracker.errors import WatchlistError
 from tracker.fetch import new_client
 from tracker.watchlist import Source, load
+
+RELOAD_SECONDS = 30  # how often the watchlist file is looked at for edits
 
 
 def run_forever(
@@ -24,8 +30,10 @@ def run_forever(
     allow_file: bool = False,
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
+    reload_seconds: float = RELOAD_SECONDS,
 ) -> None:
     """Check sources on schedule until SIGINT, SIGTERM or `stop` is set."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -34,7 +42,11 @@ def run_forever(
     stop = stop or threading.Event()
     client = new_client(workers, allow_file=allow_file)
     build_lock = threading.Lock()
-    sources = load(watchlist).sources
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(workers)}, timezone=UTC
+    )
+    watched: dict[str, Source] = {}
+    seen = {"mtime": None}
 
     def check(source: Source) -> None:
         outcome = check_source(source, archive, client)
@@ -43,31 +55,76 @@ def run_forever(
         elif outcome.status in (NEW, CHANGED):
             log(f"{outcome.status:<7} {source.key}")
             with build_lock:
-                build_site(archive, sources, out, base_url=base_url)
+                build_site(archive, tuple(watched.values()), out, base_url=base_url)
 
-    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)})
-    for source in sources:
-        scheduler.add_job(
-            check, "interval", args=[source], id=source.key, seconds=source.interval_seconds,
-            jitter=min(60, source.interval_seconds // 10), next_run_time=_first_run(archive, source),
-            max_instances=1, coalesce=True, misfire_grace_time=None,
-        )
+    def sync() -> None:
+        """Add, reschedule or drop jobs after the watchlist file changed."""
+        mtime = watchlist.stat().st_mtime_ns if watchlist.exists() else None
+        if mtime == seen["mtime"]:
+            return
+        seen["mtime"] = mtime
+        try:
+            current = {s.key: s for s in load(watchlist).sources}
+        except WatchlistError as error:
+            log(f"watchlist not reloaded: {error}")
+            return
+        for key in set(watched) - set(current):
+            scheduler.remove_job(key)
+            del watched[key]
+            log(f"stopped watching {key}")
+        for key, source in current.items():
+            if watched.get(key) == source:
+                continue
+            if key in watched:
+                scheduler.remove_job(key)
+            watched[key] = source
+            scheduler.add_job(
+                check,
+                "interval",
+                args=[source],
+                id=key,
+                seconds=source.interval_seconds,
+                jitter=min(60, source.interval_seconds // 10),
+                next_run_time=_first_run(archive, source),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+        _write_health(archive, scheduler, watched)
+        log(f"watching {len(watched)} source(s)")
+
+    sync()
+    # after a job ran, when the scheduler has moved its next run time on
+    scheduler.add_listener(lambda _: _write_health(archive, scheduler, watched), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.add_job(
+        sync, "interval", id="_reload", seconds=reload_seconds, max_instances=1, coalesce=True
+    )
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
-    log(f"watching {len(sources)} source(s); Ctrl-C to stop")
+    log("running; Ctrl-C to stop")
     stop.wait()
     log("stopping: waiting for running checks to finish")
     scheduler.shutdown(wait=True)
 
 
-def _first_run(archive: Archive, source: Source):
+def _first_run(archive: Archive, source: Source) -> datetime:
     """Now for a source never checked, else one interval after its last check."""
-    from datetime import UTC, datetime, timedelta
-
     checked = archive.state(source.service, source.document).get("checked_at")
     now = datetime.now(UTC)
     if not checked:
         return now
     return max(now, datetime.fromisoformat(checked) + timedelta(seconds=source.interval_seconds))
+
+
+def _write_health(archive: Archive, scheduler, watched: dict[str, Source]) -> None:
+    """The next run of every source, where the site's status page reads it."""
+    runs = {}
+    for key in watched:
+        job = scheduler.get_job(key)
+        if job is not None and job.next_run_time is not None:
+            runs[key] = job.next_run_time.astimezone(UTC).isoformat(timespec="seconds")
+    archive.save_health(
+        {"written_at": datetime.now(UTC).isoformat(timespec="seconds"), "next_runs": runs}
+    )

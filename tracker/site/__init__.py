@@ -9,7 +9,7 @@ page depends on its version alone and is never rendered twice.
 import hashlib
 import json
 import os
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from tracker.archive import Archive
@@ -30,29 +30,34 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
     names = {s.service: s.name for s in services}
     build = _Build(out)
-    shutil.copyfile(TEMPLATES / "style.css", out / "style.css")
+    build.write("style.css", (TEMPLATES / "style.css").read_text(encoding="utf-8"))
 
-    pending = [c for c in changes if build.stale(c.path, _change_key(c))]
-    for path, text in _render_changes(archive.root, pending):
+    pending = {c.path: _change_key(c) for c in changes if build.stale(c.path, _change_key(c))}
+    for path, text in _render_changes(archive.root, [c for c in changes if c.path in pending]):
         build.write(path, text)
+        build.manifest[path] = pending[path]
     for document in documents:
-        build.render_if_stale(document.path, _document_key(document), "document.html", root="../../",
-                              title=f"{names[document.service]} · {document.document}", document=document,
-                              pledges=_current_pledges(archive, document),
-                              feeds=_feeds_of(f"{document.service}/{document.document}/", "../../"))
+        build.render_if_stale(document.path, _document_key(document), "document.html", lambda d=document: dict(
+            root="../../", title=f"{names[d.service]} · {d.document}", document=d,
+            pledges=_current_pledges(archive, d), feeds=_feeds_of(f"{d.service}/{d.document}/", "../../")))
     for service in services:
         build.render_if_stale(f"{service.service}/index.html", _service_key(service), "service.html",
-                              root="../", title=service.name, service=service,
-                              timeline=timeline(service), feeds=_feeds_of(f"{service.service}/", "../"))
+                              lambda s=service: dict(root="../", title=s.name, service=s, timeline=timeline(s),
+                                                     feeds=_feeds_of(f"{s.service}/", "../")))
     losses = [(c, item) for c in changes for item in c.losses]
     build.render("index.html", "index.html", root="", title="What changed in the promises",
                  losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
                  totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
-    build.render("status.html", "status.html", root="", title="Status of every source",
-                 sources=[(s, archive.state(s.service, s.document)) for s in sources], feeds=_feeds_of("", ""))
+    next_runs = archive.health().get("next_runs", {})
+    build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
+                 sources=[(s, archive.state(s.service, s.document), next_runs.get(s.key)) for s in sources])
+    entries = feeds.EntryCache()
     for feed in _feeds(services, changes):
-        for path, text in feeds.render(feed, base_url).items():
-            build.write(path, text)
+        key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
+        if build.stale(feed.atom, key) or build.stale(feed.rss, key):
+            for path, text in feeds.render(feed, entries, base_url).items():
+                build.write(path, text)
+                build.manifest[path] = key
     for path, data in _data(services, changes).items():
         build.write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     build.save()
@@ -72,7 +77,6 @@ class _Build:
             self.manifest = {}
         if self.manifest.get("templates") != _templates_digest():
             self.manifest = {"templates": _templates_digest()}
-        self.written = 0
 
     def stale(self, path: str, key: str) -> bool:
         return self.manifest.get(path) != key or not (self.out / path).exists()
@@ -80,9 +84,10 @@ class _Build:
     def render(self, path: str, template: str, **context) -> None:
         self.write(path, self.env.get_template(template).render(**context))
 
-    def render_if_stale(self, path: str, key: str, template: str, **context) -> None:
+    def render_if_stale(self, path: str, key: str, template: str, context: Callable[[], dict]) -> None:
+        """Render only when the key changed; context is computed only then."""
         if self.stale(path, key):
-            self.render(path, template, **context)
+            self.render(path, template, **context())
             self.manifest[path] = key
 
     def write(self, path: str, text: str) -> None:
@@ -94,7 +99,6 @@ class _Build:
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
-        self.written += 1
 
     def save(self) -> None:
         self.write(MANIFEST, json.dumps(self.manifest, indent=0, sort_keys=True))

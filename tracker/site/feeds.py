@@ -6,6 +6,7 @@ old change announced again.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tracker.report import environment
 from tracker.site.model import Change
@@ -32,7 +33,20 @@ class Feed:
         return f"{self.folder}{self.name}.rss"
 
 
-def render(feed: Feed, base_url: str = "") -> dict[str, str]:
+class EntryCache:
+    """The HTML content of each change, rendered once however many feeds carry it."""
+
+    def __init__(self) -> None:
+        self._template = environment().get_template("entry.html")
+        self._html: dict[str, str] = {}
+
+    def __call__(self, change: Change) -> str:
+        if change.key not in self._html:
+            self._html[change.key] = self._template.render(change=change)
+        return self._html[change.key]
+
+
+def render(feed: Feed, entries: EntryCache, base_url: str = "") -> dict[str, str]:
     """{path: text} of the Atom and RSS versions of a feed."""
     from feedgen.feed import FeedGenerator
 
@@ -44,21 +58,25 @@ def render(feed: Feed, base_url: str = "") -> dict[str, str]:
     generator.description(feed.title)
     generator.link(href=f"{base}{feed.folder}index.html" if base else "index.html", rel="alternate")
     generator.language("en")
-    newest = feed.changes[0].version.fetched_at if feed.changes else "2026-01-01T00:00:00+00:00"
+    newest = _when(feed.changes[0]) if feed.changes else datetime(2026, 1, 1, tzinfo=UTC)
     generator.updated(newest)
     generator.lastBuildDate(newest)
-    template = environment().get_template("entry.html")
     for change in reversed(feed.changes[:ENTRIES]):
         entry = generator.add_entry()
         entry.id(f"{ID_PREFIX}{change.key}")
         entry.guid(f"{ID_PREFIX}{change.key}", permalink=False)
         entry.title(f"{change.service_name} · {change.document}: {change.summary}")
         entry.link(href=f"{base}{change.path}" if base else f"{up}{change.path}")
-        entry.published(change.version.fetched_at)
-        entry.updated(change.version.fetched_at)
-        entry.content(template.render(change=change), type="html")
-        entry.description(change.summary)
+        entry.published(_when(change))
+        entry.updated(_when(change))
+        entry.content(entries(change), type="html")
+        entry.description(change.summary, isSummary=True)
     return {
         feed.atom: generator.atom_str(pretty=True).decode("utf-8"),
         feed.rss: generator.rss_str(pretty=True).decode("utf-8"),
     }
+
+
+def _when(change: Change) -> datetime:
+    """The version's time as a datetime: feedgen parses strings slowly, with dateutil."""
+    return datetime.fromisoformat(change.version.fetched_at)
