@@ -50,9 +50,13 @@ class LocalServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # Clients hanging up early is what many tests do; keep server tracebacks out of the output.
+        self.httpd.handle_error = lambda request, client_address: None
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str) -> str:
@@ -76,6 +80,14 @@ def server():
     s = LocalServer()
     yield s
     s.close()
+
+
+@pytest.fixture
+def release():
+    """An event that stalled handlers wait on; set when the test ends so no thread lingers."""
+    event = threading.Event()
+    yield event
+    event.set()
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 import hashlib
 import json
 import os
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LocalServer, page
+from conftest import page
 
 from tracker.archive import Archive
 from tracker.check import check_all
@@ -22,31 +21,6 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 POLICY = page("We will never sell your personal data.", "We keep your data for 30 days.")
 WEAKER = page("We may sell your personal data to partners.", "We keep your data for 30 days.")
-
-
-@pytest.fixture(scope="module")
-def shared_server():
-    s = LocalServer()
-    # A client hanging up early is expected here; keep the server's tracebacks out of the output.
-    s.httpd.handle_error = lambda request, client_address: None
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def server(shared_server):
-    """One server for the module (each shutdown costs half a second); routes reset per test."""
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
-
-
-@pytest.fixture
-def release():
-    """An event that stalled handlers wait on; set when the test ends so no thread lingers."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 def check(archive: Archive, *sources: Source, at: datetime = T0):

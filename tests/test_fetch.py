@@ -5,7 +5,6 @@ import threading
 import time
 
 import pytest
-from conftest import LocalServer
 
 from tracker.errors import FetchError
 from tracker.fetch import Limits, fetch
@@ -35,31 +34,6 @@ def failing_first(times: int, status: int, headers: dict | None = None):
             respond(h, 200, b"<p>finally</p>")
 
     return handler, calls
-
-
-@pytest.fixture(scope="module")
-def shared_server():
-    s = LocalServer()
-    # A client hanging up early is expected here; keep the server's tracebacks out of the output.
-    s.httpd.handle_error = lambda request, client_address: None
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def server(shared_server):
-    """One server for the module (each shutdown costs half a second); routes reset per test."""
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
-
-
-@pytest.fixture
-def release():
-    """An event that stalled handlers wait on; set when the test ends so no thread lingers."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 def test_user_agent_names_the_project(server):
