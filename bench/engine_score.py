@@ -106,8 +106,10 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
         for change in reported:
             ok = any(change["type"] == lab["type"] and matches(change, lab) for lab in labels)
             if show and not ok and change["type"] not in LOSSES:
-                print(f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r}"
-                      f" -> {str(change['new'])[:100]!r}")
+                print(
+                    f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r}"
+                    f" -> {str(change['new'])[:100]!r}"
+                )
             for tally in (by_type[change["type"]], by_lang[row["lang"]]):
                 tally.reported += 1
                 tally.reported_ok += ok
@@ -117,14 +119,18 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
                     tally.reported += 1
                     tally.reported_ok += hit
                 if show and not hit:
-                    print(f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r}"
-                          f" -> {str(change['new'])[:100]!r}")
+                    print(
+                        f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r}"
+                        f" -> {str(change['new'])[:100]!r}"
+                    )
         for lab in labels:
             ok = any(change["type"] == lab["type"] and matches(change, lab) for change in reported)
             if show and not ok and lab["type"] not in LOSSES:
                 found = [c["type"] for c in reported if matches(c, lab)]
-                print(f"FN {row['id']} {lab['type']} (reported as {found}): "
-                      f"{lab['old_quote'][:100]!r} -> {lab['new_quote'][:100]!r}")
+                print(
+                    f"FN {row['id']} {lab['type']} (reported as {found}): "
+                    f"{lab['old_quote'][:100]!r} -> {lab['new_quote'][:100]!r}"
+                )
             for tally in (by_type[lab["type"]], by_lang[row["lang"]]):
                 tally.labels += 1
                 tally.labels_ok += ok
@@ -135,8 +141,10 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
                     tally.labels_ok += hit
                 if show and not hit:
                     found = [c["type"] for c in reported if matches(c, lab)]
-                    print(f"FN {row['id']} {lab['type']} (reported as {found}): "
-                          f"{lab['old_quote'][:100]!r} -> {lab['new_quote'][:100]!r}")
+                    print(
+                        f"FN {row['id']} {lab['type']} (reported as {found}): "
+                        f"{lab['old_quote'][:100]!r} -> {lab['new_quote'][:100]!r}"
+                    )
     print(f"\nTransitions ({len(rows)}, labels-dev.jsonl)      P      R     F1")
     for kind in TYPES:
         if kind in by_type:
@@ -173,8 +181,10 @@ def score_pairs(corpus: Path, tracker: str, show: bool) -> None:
         reported = sum(1 for g in got if g == label)
         labelled = sum(1 for r in rows if r["label"] == label)
         p, r, f = prf(tp, reported, tp, labelled)
-        print(f"  {label:<22} {p:6.2f} {r:6.2f} {f:6.2f}   ({tp} of {reported} reported, "
-              f"{labelled} labelled)")
+        print(
+            f"  {label:<22} {p:6.2f} {r:6.2f} {f:6.2f}   ({tp} of {reported} reported, "
+            f"{labelled} labelled)"
+        )
     if show:
         for row, g in zip(rows, got, strict=True):
             if g != row["label"]:

@@ -23,6 +23,7 @@ _TOKEN = re.compile(r"\w+")
 SIMILAR = 60  # similarity (0-100) above which two pledges are the same pledge edited
 SIMILAR_IN_PLACE = 45  # lower bar for a pledge that stayed between the same neighbours
 CANDIDATE = 40  # below this, two pledges are not even considered
+BEST = 5  # candidates kept per pledge: enough for pairing and merges, bounded work
 COVERED = 0.7  # share of a pledge's words found in a longer one for a merge or split
 WHOLE = 0.6  # share of the merged (split) pledge's words found in its parts
 
@@ -36,10 +37,14 @@ class Alignment:
     added: tuple[int, ...]
 
 
+def plain(text: str) -> str:
+    """The text a reader sees: link targets and bare URLs dropped."""
+    return _URL.sub(" ", _LINK.sub(r"\1", text))
+
+
 def key(text: str) -> str:
     """What must differ for a change to count: words, not link targets, case or punctuation."""
-    text = _URL.sub(" ", _LINK.sub(r"\1", text))
-    return " ".join(_TOKEN.findall(text.lower()))
+    return " ".join(_TOKEN.findall(plain(text).lower()))
 
 
 def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
@@ -72,7 +77,7 @@ def _identical(old_keys: list[str], new_keys: list[str]) -> dict[int, int]:
     for k, olds in where_old.items():
         news = where_new.get(k, [])
         if len(olds) == 1 and len(news) == 1 or len(olds) * len(news) > 10_000:
-            pairs.update(zip(olds, news))
+            pairs.update(zip(olds, news, strict=False))
             continue
         taken: set[int] = set()
         for _, i, j in sorted(
@@ -97,7 +102,7 @@ def _similarities(
     for i in old_left:
         query = _sorted_words(old_keys[i])
         for _, score, j in process.extract(
-            query, choices, scorer=fuzz.ratio, score_cutoff=CANDIDATE, limit=None
+            query, choices, scorer=fuzz.ratio, score_cutoff=CANDIDATE, limit=BEST
         ):
             scores[(i, j)] = score
     return scores
@@ -199,9 +204,7 @@ def _regroup(
             split.append((i, tuple(group)))
             one_to_one.pop(i, None)
     used_old = set(one_to_one) | in_merge | {i for i, _ in split}
-    used_new = (
-        set(one_to_one.values()) | {j for _, j in merged} | {j for _, g in split for j in g}
-    )
+    used_new = set(one_to_one.values()) | {j for _, j in merged} | {j for _, g in split for j in g}
     return Alignment(
         pairs=tuple(sorted(one_to_one.items())),
         merged=tuple(sorted(merged)),

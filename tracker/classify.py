@@ -14,29 +14,57 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from tracker.align import plain
 from tracker.lang import Language
 
 # Cues whose words must not be read again by later categories ("ne ... que" is not
 # a negation, "will be able to" is not a promise). Order matters.
 _MASKING = (
-    "vague_retention", "age", "ignore", "time_right", "exclusivity", "absolute",
-    "negation", "weak_modal", "strong_modal",
+    "vague_retention",
+    "age",
+    "ignore",
+    "time_right",
+    "exclusivity",
+    "absolute",
+    "negation",
+    "weak_modal",
+    "strong_modal",
 )
 _OTHER = (
-    "hedge", "exception", "notice", "consent", "opt_out", "broad", "exposing", "protective",
-    "recipients", "purposes",
+    "document_names",
+    "hedge",
+    "exception",
+    "notice",
+    "consent",
+    "opt_out",
+    "broad",
+    "exposing",
+    "protective",
+    "recipients",
+    "purposes",
+    "limiter",
 )
 # Read on the untouched text: "you can" is a right even though "can" is also a modal.
 _FIRST = ("user_right", "second_person")
 # Cues with a rule of their own: the scope rule does not count their words again.
-_EXPLAINED = ("hedge", "exception", "notice", "consent", "opt_out", "broad", "limiter")
+_EXPLAINED = (
+    "document_names",
+    "hedge",
+    "exception",
+    "notice",
+    "consent",
+    "opt_out",
+    "broad",
+    "limiter",
+    "user_right",
+)
 _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 365 / 12, "year": 365}
 _TOKEN = re.compile(r"\w+|[,/]")
 # A short parenthesis ("EEA"), (subprocessor), (s) glosses a word; it does not change the scope.
 _GLOSS = re.compile(r"\([^()]{0,30}\)")
 WEAKENED, STRENGTHENED = "weakened", "strengthened"
 IN_ORDER = 0.85  # share of the shorter wording found, in order, in the longer one
-MAX_SPAN = 10  # more words added or dropped than this is a new clause, not a change of scope
+MAX_SPAN = 16  # more words added or dropped than this is a new clause, not a change of scope
 
 # What each reason means for the reader; {old} and {new} are the quoted words. Scope
 # reasons (the last block) are prefixed with the words added or dropped.
@@ -55,6 +83,8 @@ _DETAILS = {
     "exception-removed": "{old} was dropped: the pledge no longer has that exception",
     "time-right-dropped": "{old} was dropped: the right may no longer be used whenever you like",
     "time-right-added": "{new} was added: the right may now be used whenever you like",
+    "time-latitude-added": "{new} was added: the company may now act whenever it likes",
+    "time-latitude-removed": "{old} was dropped: the company may no longer act whenever it likes",
     "notice-dropped": "{old} was dropped: you may no longer be told beforehand",
     "notice-added": "{new} was added: you will now be told beforehand",
     "consent-to-opt-out": "{new} replaced consent ({old}): you now have to object instead",
@@ -77,7 +107,7 @@ _DETAILS = {
     "prohibition-widened": "the promise now rules out more",
     "right-narrowed": "the right or safeguard now covers less",
     "right-widened": "the right or safeguard now covers more",
-    "conjunction-loosened": "{old} became {new}: one condition is now enough where both were needed",
+    "conjunction-loosened": "{old} became {new}: one of the conditions is now enough",
     "conjunction-tightened": "{old} became {new}: both conditions are now needed",
     "practice-escalated": "{old} became {new}: the data may now be handled in a more intrusive way",
     "practice-narrowed": "{old} became {new}: the data is now handled in a less intrusive way",
@@ -103,7 +133,7 @@ class Reading:
     found: dict[str, tuple[tuple[str, str], ...]]  # category -> (phrase, words as written)
     durations: tuple[float, ...]  # in days
     tokens: tuple[str, ...]  # every word, lower-cased
-    content: tuple[str, ...]  # the words no cue explains, for the scope rule
+    content: tuple[str, ...]  # the words no cue, number or duration explains, for the scope rule
 
     def has(self, category: str) -> bool:
         return bool(self.found.get(category))
@@ -121,7 +151,9 @@ class Reading:
 
     @property
     def restricted(self) -> bool:
-        return self.has("negation") or self.has("absolute") or self.has("exclusivity")
+        """Limited by "only", "not", "never" — or by consent ("before you agree")."""
+        gated = self.has("consent") and self.has("limiter")
+        return gated or self.has("negation") or self.has("absolute") or self.has("exclusivity")
 
     @property
     def protective(self) -> bool:
@@ -138,12 +170,16 @@ class Reading:
 
 def read(text: str, language: Language) -> Reading:
     """Find the cues of every category in `text`, masking words already explained."""
+    text = plain(text)
     masked = text
     found: dict[str, tuple[tuple[str, str], ...]] = {}
     for category in _FIRST + _MASKING + _OTHER:
         hits = []
         for match in language.pattern(category).finditer(masked):
-            hits.append((_which(language, category, match.group(0)), match.group(0)))
+            hits.append((_which(language, category, match.group(0)), _cue_words(match)))
+        if category == "protective":  # "data protection" names no safeguard
+            generic = language.pattern("generic_practice")
+            hits = [hit for hit in hits if not generic.fullmatch(hit[1])]
         found[category] = tuple(hits)
         if category in _MASKING:
             masked = _blank(language.pattern(category), masked)
@@ -155,8 +191,23 @@ def read(text: str, language: Language) -> Reading:
         found=found,
         durations=durations,
         tokens=tuple(_TOKEN.findall(text.lower())),
-        content=tuple(t for t in _TOKEN.findall(masked.lower()) if len(t) > 1 or t in ",/"),
+        content=tuple(
+            t
+            for t in _TOKEN.findall(masked.lower())
+            if (len(t) > 1 or t in ",/") and not t.isdigit() and t not in language.numbers
+        ),
     )
+
+
+def _cue_words(match: re.Match[str]) -> str:
+    """The words of a cue as written, its gaps shown as "…": "ne … qu'"."""
+    words, at = [], match.start()
+    for number in range(1, (match.re.groups or 0) + 1):
+        if match.group(number):
+            words.append(match.string[at : match.start(number)].strip())
+            at = match.end(number)
+    words.append(match.string[at : match.end()].strip())
+    return " … ".join(w for w in words if w)
 
 
 def _blank(pattern: re.Pattern[str], text: str) -> str:
@@ -186,7 +237,8 @@ def _durations(text: str, language: Language) -> tuple[float, ...]:
     found = []
     for unit, words in language.units.items():
         names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        pattern = rf"(?<!\w)(\d+(?:[.,]\d+)?|{numbers})[\s-]+(?:{names})(?!\w)"
+        # "3 years", "three (3) years", "12-month"
+        pattern = rf"(?<!\w)(\d+(?:[.,]\d+)?|{numbers})(?:\s*\(\d+\))?[\s-]+(?:{names})(?!\w)"
         for match in re.finditer(pattern, text, re.IGNORECASE):
             amount = match.group(1).lower()
             value = language.numbers.get(amount) or float(amount.replace(",", "."))
@@ -194,8 +246,12 @@ def _durations(text: str, language: Language) -> tuple[float, ...]:
     return tuple(found)
 
 
-def classify(old: str, new: str, language: Language) -> Verdict:
-    """Compare two wordings of one pledge."""
+def classify(old: str, new: str, language: Language, regrouped: bool = False) -> Verdict:
+    """Compare two wordings of one pledge.
+
+    `regrouped`: the wordings join several pledges (a merge or a split), whose repeated
+    words would read as a change of scope, so only the cue rules apply.
+    """
     if old == new:
         return Verdict("unchanged")
     before, after = read(old, language), read(new, language)
@@ -205,10 +261,13 @@ def classify(old: str, new: str, language: Language) -> Verdict:
         *_modality(before, after),
         *_consent(before, after),
         *_retention(before, after),
-        *_verbs(before, after, language),
-        *_swaps(before, after, language),
-        *_scope(before, after, language),
     ]
+    if not regrouped:
+        reasons += [
+            *_verbs(before, after, language),
+            *_swaps(before, after, language),
+            *_scope(before, after, language),
+        ]
     weaker = [r for direction, r in reasons if direction == WEAKENED]
     stronger = [r for direction, r in reasons if direction == STRENGTHENED]
     if not weaker and not stronger:
@@ -219,17 +278,24 @@ def classify(old: str, new: str, language: Language) -> Verdict:
 
 
 def _reason(direction: str, code: str, old: str = "", new: str = "") -> tuple[str, Reason]:
-    return direction, Reason(code, _DETAILS[code].format(old=old or "it", new=new or "it"))
+    detail = _DETAILS[code].format(old=old or "it", new=new or "it")
+    if (old or new).count("', '"):  # several words quoted
+        detail = detail.replace(" was ", " were ", 1)
+    return direction, Reason(code, detail)
 
 
 def _flip(direction: str) -> str:
     return STRENGTHENED if direction == WEAKENED else WEAKENED
 
 
+def _keep(direction: str) -> str:
+    return direction
+
+
 def _restriction(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     """Only / not / never: losing all of them frees the practice; "only with" ⇔ "not without"."""
     # For a right or safeguard ("you can delete only…"), a restriction limits the person.
-    turn = _flip if before.protective and after.protective else (lambda d: d)
+    turn = _flip if before.protective and after.protective else _keep
     if before.restricted and not after.restricted:
         category = next(c for c in ("exclusivity", "absolute", "negation") if before.has(c))
         code = {"exclusivity": "exclusivity-removed", "absolute": "absolute-removed"}.get(
@@ -252,10 +318,14 @@ def _restriction(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
 def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     """Cues that weaken by appearing (hedges, exceptions) or by vanishing (time rights, notice)."""
     out = []
+    time_right = (STRENGTHENED, "time-right-added"), (WEAKENED, "time-right-dropped")
+    if not (before.has("user_right") or after.has("user_right") or before.protective):
+        # "We may change this policy at any time": the latitude is the company's.
+        time_right = (WEAKENED, "time-latitude-added"), (STRENGTHENED, "time-latitude-removed")
     for category, gained, lost in (
         ("hedge", (WEAKENED, "qualifier-added"), (STRENGTHENED, "qualifier-removed")),
         ("exception", (WEAKENED, "exception-added"), (STRENGTHENED, "exception-removed")),
-        ("time_right", (STRENGTHENED, "time-right-added"), (WEAKENED, "time-right-dropped")),
+        ("time_right", *time_right),
         ("notice", (STRENGTHENED, "notice-added"), (WEAKENED, "notice-dropped")),
     ):
         if after.has(category) and not before.has(category):
@@ -266,8 +336,13 @@ def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
 
 
 def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
-    """"will" -> "may": a firm statement became a possibility."""
-    if before.has("strong_modal") and after.has("weak_modal") and not after.has("strong_modal"):
+    """ "will" -> "may": a firm statement became a possibility."""
+    if (
+        before.has("strong_modal")
+        and not before.has("weak_modal")
+        and after.has("weak_modal")
+        and not after.has("strong_modal")
+    ):
         return [
             _reason(
                 WEAKENED,
@@ -276,7 +351,12 @@ def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
                 new=after.words("weak_modal"),
             )
         ]
-    if after.has("strong_modal") and before.has("weak_modal") and not before.has("strong_modal"):
+    if (
+        after.has("strong_modal")
+        and not after.has("weak_modal")
+        and before.has("weak_modal")
+        and not before.has("strong_modal")
+    ):
         return [
             _reason(
                 STRENGTHENED,
@@ -289,6 +369,7 @@ def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
 
 
 def _consent(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+    """Consent replaced by a right to object (or legitimate interest), and the reverse."""
     gained = after.phrases("opt_out") - before.phrases("opt_out")
     lost = before.phrases("opt_out") - after.phrases("opt_out")
     if gained and before.has("consent"):
@@ -317,9 +398,9 @@ def _retention(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     old_vague, new_vague = before.has("vague_retention"), after.has("vague_retention")
     if before.durations and after.durations:
         old_days, new_days = max(before.durations), max(after.durations)
-        if new_days > old_days * 1.01:
+        if new_days > old_days * 1.1:  # a month is "30 days" as well as "1 month"
             return [_reason(WEAKENED, "retention-lengthened", _days(old_days), _days(new_days))]
-        if new_days < old_days * 0.99:
+        if new_days < old_days / 1.1:
             return [_reason(STRENGTHENED, "retention-shortened", _days(old_days), _days(new_days))]
     elif before.durations and new_vague and not old_vague:
         words = after.words("vague_retention")
@@ -357,7 +438,9 @@ def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[st
         out.append(_reason(direction, "practice-added", new=after.words("exposing", gained)))
     elif new_uses and new_uses < old_uses:
         lost = old_uses - new_uses
-        out.append(_reason(_flip(direction), "practice-removed", old=before.words("exposing", lost)))
+        out.append(
+            _reason(_flip(direction), "practice-removed", old=before.words("exposing", lost))
+        )
     return out
 
 
@@ -399,9 +482,14 @@ def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[st
     lost = meaningful(before.content) - meaningful(after.content)
     matcher = difflib.SequenceMatcher(a=old_stems, b=new_stems, autojunk=False)
     edits = [op for op in matcher.get_opcodes() if op[0] != "equal"]
-    kept = sum(block.size for block in matcher.get_matching_blocks())
-    in_order = kept / max(1, min(len(old_stems), len(new_stems)))
+    old_core = [t[:4] for t in before.content if t not in stop and t not in ",/"]
+    new_core = [t[:4] for t in after.content if t not in stop and t not in ",/"]
+    core = difflib.SequenceMatcher(a=old_core, b=new_core, autojunk=False)
+    kept = sum(block.size for block in core.get_matching_blocks())
+    in_order = kept / max(1, min(len(old_core), len(new_core)))
     out = []
+    if not (before.has("exposing") or before.protective or before.negated):
+        return out  # no practice, right or prohibition whose scope could change
     # Only a pure insertion or deletion into a pledge whose words stay in order: a reworded
     # or reordered pledge (active -> passive) is not a change of scope.
     small = 0 < sum((gained + lost).values()) <= MAX_SPAN
@@ -411,24 +499,34 @@ def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[st
             t for op in edits for t in side.content[op[3 if gained else 1] : op[4 if gained else 2]]
         )
         listed = bool({",", "/"} & set(span.split())) or bool(language.coordinators.search(span))
-        words = " ".join(t for t, stem in zip(side.content, stems) if surplus[stem] > 0)
-        out.append(_scope_reason(before, listed == bool(gained), words, bool(gained), language))
-    elif before.has("broad") != after.has("broad"):
+        words = " ".join(
+            t for t, stem in zip(side.content, stems, strict=False) if surplus[stem] > 0
+        )
+        wider = listed == bool(gained)
+        lone = not listed and len(words.split()) == 1
+        qualifier = not listed and bool(gained)
+        # A qualifier added ("your preferred language") or a lone word come and go in
+        # rewording; only in a prohibition ("your health data") do they count.
+        if before.negated or not (lone or qualifier):
+            out.append(_scope_reason(before, wider, span, words, bool(gained), language))
+    # "any information" -> "your diagnosis": what a prohibition covers shrank.
+    if not out and before.negated and before.has("broad") != after.has("broad"):
         wider = after.has("broad")
         span = after.words("broad") if wider else before.words("broad")
-        out.append(_scope_reason(before, wider, span.replace("'", ""), wider, language))
+        words = span.replace("'", "")
+        out.append(_scope_reason(before, wider, words, words, wider, language))
     return out
 
 
 def _scope_reason(
-    before: Reading, wider: bool, span: str, added: bool, language: Language
+    before: Reading, wider: bool, span: str, words: str, added: bool, language: Language
 ) -> tuple[str, Reason]:
     if before.negated and not before.protective:
-        direction, code = (STRENGTHENED, "prohibition-widened") if wider else (
-            WEAKENED, "prohibition-narrowed")
+        direction, code = (
+            (STRENGTHENED, "prohibition-widened") if wider else (WEAKENED, "prohibition-narrowed")
+        )
     elif before.protective:
-        direction, code = (STRENGTHENED, "right-widened") if wider else (
-            WEAKENED, "right-narrowed")
+        direction, code = (STRENGTHENED, "right-widened") if wider else (WEAKENED, "right-narrowed")
     else:
         kind = next(
             (k for k in ("recipients", "purposes") if language.pattern(k).search(span)), None
@@ -437,4 +535,4 @@ def _scope_reason(
         code = (kind or "scope") + (suffix[0] if wider else suffix[1])
         direction = WEAKENED if wider else STRENGTHENED
     verb = "was added" if added else "was dropped"
-    return direction, Reason(code, f"'{span}' {verb}: {_DETAILS[code]}")
+    return direction, Reason(code, f"'{words}' {verb}: {_DETAILS[code]}")

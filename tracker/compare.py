@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from tracker import lang as languages
 from tracker.align import align, key
@@ -43,7 +44,7 @@ class Change:
 
 
 def detect_language(text: str) -> str:
-    """"en", "fr", "de"… (whichever language files exist); the default when unsure."""
+    """The code of the language file that fits `text` best ("en", "fr", "de"…), else "en"."""
     return languages.detect(text)
 
 
@@ -56,67 +57,85 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
     old, new = segment(old_text, language), segment(new_text, language)
     alignment = align([p.text for p in old], [p.text for p in new])
     found: list[tuple[float, Change]] = []
-    # Where an old pledge sits in the new document: just after its paired neighbour.
-    place = {i: j for i, j in alignment.pairs}
-
-    def position_of_old(i: int) -> float:
-        before = [place[k] for k in place if k < i]
-        return (max(before) if before else -1) + 0.5
-
     for i, j in alignment.pairs:
-        if (old[i].is_commitment or new[j].is_commitment) and not _cosmetic(
-            old[i].text, new[j].text, language
-        ):
+        if _reportable([old[i], new[j]]) and not _cosmetic(old[i].text, new[j].text, language):
             verdict = classify(old[i].text, new[j].text, language)
-            if verdict.type != "unchanged":
-                found.append(
-                    (j, Change(verdict.type, old[i].text, new[j].text, verdict.reasons,
-                               new[j].context))
-                )
+            change = Change(verdict.type, old[i].text, new[j].text, verdict.reasons, new[j].context)
+            found.append((j, change))
     for group, j in alignment.merged:
-        if _any_commitment([old[i] for i in group] + [new[j]]):
-            texts = tuple(old[i].text for i in group)
+        texts = tuple(old[i].text for i in group)
+        if _reportable([old[i] for i in group] + [new[j]]) and not _cosmetic(
+            " ".join(texts), new[j].text, language
+        ):
             found.append((j, _regrouped("merged", texts, new[j].text, language, new[j].context)))
     for i, group in alignment.split:
-        if _any_commitment([old[i]] + [new[j] for j in group]):
-            texts = tuple(new[j].text for j in group)
+        texts = tuple(new[j].text for j in group)
+        if _reportable([old[i]] + [new[j] for j in group]) and not _cosmetic(
+            old[i].text, " ".join(texts), language
+        ):
             found.append(
                 (group[0], _regrouped("split", old[i].text, texts, language, old[i].context))
             )
+    place = _places_in_new(len(old), alignment.pairs)
+    # A heading turned into a paragraph (or back) by a change of formatting is not a pledge.
+    old_headings, new_headings = _headings(old), _headings(new)
     for i in alignment.removed:
-        if old[i].is_commitment:
-            found.append((position_of_old(i), Change("removed", old[i].text, None, (),
-                                                     old[i].context)))
+        if old[i].is_commitment and key(old[i].text) not in new_headings:
+            found.append((place[i], Change("removed", old[i].text, None, (), old[i].context)))
     for j in alignment.added:
-        if new[j].is_commitment:
+        if new[j].is_commitment and key(new[j].text) not in old_headings:
             found.append((j, Change("added", None, new[j].text, (), new[j].context)))
-    return [change for _, change in sorted(found, key=lambda item: item[0])]
+    found.sort(key=lambda item: item[0])
+    return [change for _, change in found if change.type != "unchanged"]
+
+
+def _headings(pledges: list[Pledge]) -> set[str]:
+    return {key(title) for p in pledges for title in p.context.split(" > ")}
+
+
+def _reportable(pledges: list[Pledge]) -> bool:
+    return any(p.is_commitment for p in pledges)
+
+
+def _places_in_new(count: int, pairs: tuple[tuple[int, int], ...]) -> list[float]:
+    """Where each old pledge sits in new-document order: just after its paired predecessor."""
+    partner = dict(pairs)
+    places, last = [], -1
+    for i in range(count):
+        last = max(last, partner.get(i, -1))
+        places.append(last + 0.5)
+    return places
+
+
+@cache
+def _dates(months: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(months)
+    return re.compile(
+        rf"\b(?:\d{{1,2}}(?:er|st|nd|rd|th)?\.?\s+(?:{names})\s+\d{{4}}"
+        rf"|(?:{names})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+        rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})(?!\d)",
+        re.IGNORECASE,
+    )
 
 
 def _cosmetic(old: str, new: str, language: languages.Language) -> bool:
     """Same words once dates are set aside and glued words ("usergenerated") unglued."""
-    months = "|".join(language.months)
-    date = re.compile(
-        rf"\b(?:\d{{1,2}}(?:er|st|nd|rd|th)?\.?\s+(?:{months})\s+\d{{4}}"
-        rf"|(?:{months})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-        rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})(?!\d)",
-        re.IGNORECASE,
-    )
-    old_key, new_key = key(date.sub(" ", old)), key(date.sub(" ", new))
+    dates = _dates(language.months)
+    old_key, new_key = key(dates.sub(" ", old)), key(dates.sub(" ", new))
     return old_key.replace(" ", "") == new_key.replace(" ", "")
 
 
-def _any_commitment(pledges: list[Pledge]) -> bool:
-    return any(p.is_commitment for p in pledges)
-
-
 def _regrouped(
-    kind: str, old: str | tuple[str, ...], new: str | tuple[str, ...], language, context: str
+    kind: str,
+    old: str | tuple[str, ...],
+    new: str | tuple[str, ...],
+    language: languages.Language,
+    context: str,
 ) -> Change:
     """A merge or split that also changed the meaning is reported by its effect."""
     joined_old = " ".join(old) if isinstance(old, tuple) else old
     joined_new = " ".join(new) if isinstance(new, tuple) else new
-    verdict = classify(joined_old, joined_new, language)
+    verdict = classify(joined_old, joined_new, language, regrouped=True)
     if verdict.type in (WEAKENED, STRENGTHENED):
         return Change(verdict.type, old, new, verdict.reasons, context)
     return Change(kind, old, new, (), context)

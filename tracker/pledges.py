@@ -15,8 +15,11 @@ from tracker.lang import Language, load
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _BOLD_HEADING = re.compile(r"^\*\*([^*]+?)\*\*:?$|^__([^_]+?)__:?$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)]|[A-Za-z][.)]|\(?[a-zA-Z]{1,3}\)|\(\d{1,3}\))\s+")
+_SETEXT = re.compile(r"^(?:={3,}|-{3,})$")
 _TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
 _END = re.compile(r"[.!?:;…)\]\"*]$")
+_STOP = re.compile(r"[.!?;…]$")
+_TITLE_WORDS = 8  # a bold line this short is a heading even with a final stop
 # A sentence ends at . ! ? (…) followed by a space and an upper-case letter, digit or quote.
 _BOUNDARY = re.compile(r"([.!?…])([\"')\]*]*)\s+(?=[\"'(\[*]*[^\W_a-zß-ÿ]|\d)")
 _WRAPPED = 70  # a paragraph this long without a final stop is a line wrapped by a PDF
@@ -87,12 +90,20 @@ def _blocks(text: str) -> list[_Block]:
         bold = _BOLD_HEADING.match(line)
         if not line:
             flush()
-        elif heading or (bold and not _END.search((bold.group(1) or bold.group(2)).strip())):
+        elif heading or (bold and _is_title((bold.group(1) or bold.group(2)).strip())):
             flush()
             level = len(heading.group(1)) if heading else 7
             title = heading.group(2) if heading else (bold.group(1) or bold.group(2))
             headings = {k: v for k, v in headings.items() if k < level}
             headings[level] = title.strip(" *_")
+        elif _SETEXT.match(line):
+            # "Title" over "=====" or "-----" is a heading; a rule alone separates blocks.
+            title = current.pop() if current and kind == "paragraph" else ""
+            flush()
+            if title:
+                level = 1 if line.startswith("=") else 2
+                headings = {k: v for k, v in headings.items() if k < level}
+                headings[level] = title.strip(" *_")
         elif line.startswith("|"):
             flush()
             if not _TABLE_SEPARATOR.match(line):
@@ -107,6 +118,10 @@ def _blocks(text: str) -> list[_Block]:
             current.append(line)
     flush()
     return [b for b in blocks if any(c.isalnum() for c in b.text)]
+
+
+def _is_title(text: str) -> bool:
+    return not _STOP.search(text) or len(text.split()) <= _TITLE_WORDS
 
 
 def split_sentences(text: str, language: Language) -> list[str]:
@@ -126,7 +141,7 @@ def _is_abbreviation(before: str, language: Language) -> bool:
     found = _WORD_BEFORE.search(before)
     if not found:
         return False
-    word = found.group(1).strip("'(-").lower()
+    word = found.group(1).rsplit("'", 1)[-1].strip("(-").lower()  # "l'art." -> "art"
     last = word.rsplit(".", 1)[-1] if "." in word else word
     if word in language.abbreviations or last in language.abbreviations:
         return True
@@ -143,9 +158,10 @@ def is_commitment(text: str, language: Language) -> bool:
     """
     if language.pattern("pointer").match(text.lstrip("*_[(# ")):
         return False
-    if language.pattern("first_person").search(text) and language.pattern(
-        "second_person"
-    ).search(text):
+    text = language.pattern("document_names").sub(" ", text)  # "this privacy policy"
+    if language.pattern("first_person").search(text) and language.pattern("second_person").search(
+        text
+    ):
         return True  # "we will include you in…": the company commits to something about you
     return any(
         language.pattern(category).search(text)

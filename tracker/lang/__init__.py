@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _HERE = Path(__file__).parent
 DEFAULT = "en"
-_GAP = r"((?:\s+[^\s.;:!?]+){0,6}?)"  # captured: the words in a gap are not the cue
+_GAP = r"((?:(?:\s+|(?<='))[^\s.;:!?]+){0,6}?)"  # captured: the words in a gap are not the cue
 _BETWEEN = r"(?:\s+|(?<='))"  # after an elided "n'" or "qu'" no space is needed
+_STARTS = r"(?<![\w'-])"  # a cue starts at the start of a word...
+_ENDS = r"(?:(?<=')|(?![\w-]))"  # ...and ends at the end of one (or after an elision)
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,16 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         elif parts:
             parts.append(r"\s+")
         parts.append(_word(word))
-    return re.compile(r"(?<![\w'-])" + "".join(parts) + r"(?:(?<=')|(?![\w-]))", re.IGNORECASE)
+    return re.compile(_STARTS + "".join(parts) + _ENDS, re.IGNORECASE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _union(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for many phrases; the word boundaries are checked once, not per phrase."""
     if not patterns:
         return re.compile(r"(?!x)x")
-    ordered = sorted(patterns, key=len, reverse=True)
-    return re.compile("|".join(f"(?:{p})" for p in ordered), re.IGNORECASE)
+    bodies = sorted((p[len(_STARTS) : -len(_ENDS)] for p in patterns), key=len, reverse=True)
+    return re.compile(_STARTS + "(?:" + "|".join(bodies) + ")" + _ENDS, re.IGNORECASE)
 
 
 def available() -> tuple[str, ...]:
@@ -86,7 +89,7 @@ def available() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in _HERE.glob("*.toml")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(code: str) -> Language:
     """The language `code`, or the default one when no file exists for it."""
     path = _HERE / f"{code}.toml"

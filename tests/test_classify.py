@@ -1,0 +1,404 @@
+"""Classification with reasons, in English, French and German."""
+
+import pytest
+
+from tracker.classify import classify
+from tracker.lang import load
+
+
+def verdict(lang: str, old: str, new: str):
+    return classify(old, new, load(lang))
+
+
+def codes(lang: str, old: str, new: str) -> set[str]:
+    return {r.code for r in verdict(lang, old, new).reasons}
+
+
+def test_removed_exclusivity_is_weakened_and_quotes_the_word():
+    result = verdict(
+        "en",
+        "We use your location only to show nearby shops.",
+        "We use your location to show nearby shops.",
+    )
+    assert result.type == "weakened"
+    assert result.reasons[0].code == "exclusivity-removed"
+    assert "'only'" in result.reasons[0].detail
+
+
+@pytest.mark.parametrize(
+    ("lang", "old", "new", "code"),
+    [
+        (
+            "fr",
+            "Nous n'utilisons votre numéro que pour vous joindre.",
+            "Nous utilisons votre numéro pour vous joindre.",
+            "exclusivity-removed",
+        ),
+        (
+            "fr",
+            "Vos photos sont stockées uniquement sur votre téléphone.",
+            "Vos photos sont stockées sur votre téléphone.",
+            "exclusivity-removed",
+        ),
+        (
+            "de",
+            "Wir nutzen Ihre Adresse ausschließlich für den Versand.",
+            "Wir nutzen Ihre Adresse für den Versand.",
+            "exclusivity-removed",
+        ),
+        (
+            "en",
+            "We never read your private notes.",
+            "We do not usually read your private notes.",
+            "absolute-removed",
+        ),
+        (
+            "fr",
+            "Nous ne revendons jamais vos données.",
+            "Nous ne revendons pas vos données.",
+            "absolute-removed",
+        ),
+        (
+            "de",
+            "Wir geben Ihre Daten niemals an Werbepartner weiter.",
+            "Wir geben Ihre Daten nicht an Werbepartner weiter.",
+            "absolute-removed",
+        ),
+        (
+            "en",
+            "Support agents cannot open your files.",
+            "Support agents can open your files.",
+            "negation-removed",
+        ),
+        (
+            "en",
+            "We will pseudonymise your answers before storing them.",
+            "We might pseudonymise your answers before storing them.",
+            "modality-softened",
+        ),
+        (
+            "fr",
+            "Nous nous engageons à chiffrer vos sauvegardes.",
+            "Nous pouvons chiffrer vos sauvegardes.",
+            "modality-softened",
+        ),
+        (
+            "en",
+            "We do not pass your contacts to other companies.",
+            "We do not pass your contacts to other companies, except our subsidiaries.",
+            "exception-added",
+        ),
+        (
+            "de",
+            "Wir übermitteln Ihre Daten nicht in Drittländer.",
+            "Wir übermitteln Ihre Daten nicht in Drittländer, außer an unsere Dienstleister.",
+            "exception-added",
+        ),
+        (
+            "fr",
+            "Nous ne communiquons pas votre dossier à votre employeur.",
+            "Nous ne communiquons pas votre dossier à votre employeur, à moins qu'il le demande.",
+            "exception-added",
+        ),
+        (
+            "en",
+            "You can export your playlists at any time.",
+            "You can export your playlists once a month.",
+            "time-right-dropped",
+        ),
+        (
+            "fr",
+            "Vous pouvez retirer votre accord à tout moment.",
+            "Vous pouvez retirer votre accord par courrier.",
+            "time-right-dropped",
+        ),
+        (
+            "de",
+            "Sie können der Nutzung jederzeit widersprechen.",
+            "Sie können der Nutzung widersprechen.",
+            "time-right-dropped",
+        ),
+        (
+            "en",
+            "Voice clips are erased after 14 days.",
+            "Voice clips are erased after 6 months.",
+            "retention-lengthened",
+        ),
+        (
+            "fr",
+            "Nous supprimons les journaux au bout de 6 mois.",
+            "Nous supprimons les journaux lorsqu'ils ne sont plus nécessaires.",
+            "retention-made-vague",
+        ),
+        (
+            "de",
+            "Wir bewahren Rechnungen zehn Jahre auf.",
+            "Wir bewahren Rechnungen so lange wie erforderlich auf.",
+            "retention-made-vague",
+        ),
+        (
+            "en",
+            "We share your delivery address with the courier.",
+            "We share your delivery address with the courier and our advertising partners.",
+            "recipients-added",
+        ),
+        (
+            "en",
+            "We analyse your steps to draw your weekly chart.",
+            "We analyse your steps to draw your weekly chart and to improve our products.",
+            "purposes-added",
+        ),
+        (
+            "en",
+            "We will enrol you in the beta only if you ask to join.",
+            "We will enrol you in the beta unless you ask us not to.",
+            "exception-added",
+        ),
+        (
+            "en",
+            "We process your voice only with your consent.",
+            "We process your voice on the basis of our legitimate interests unless you object.",
+            "consent-to-opt-out",
+        ),
+        (
+            "en",
+            "We do not give your data to insurance companies.",
+            "We do not give your blood test results to insurance companies.",
+            "prohibition-narrowed",
+        ),
+        (
+            "en",
+            "You can download and delete your history at any time.",
+            "You can look at your history at any time.",
+            "right-dropped",
+        ),
+        (
+            "de",
+            "Sie können Ihr Profil jederzeit löschen.",
+            "Sie können Ihr Profil pausieren.",
+            "time-right-dropped",
+        ),
+        (
+            "en",
+            "Logs are kept in pseudonymised and encrypted form.",
+            "Logs are kept in pseudonymised or encrypted form.",
+            "conjunction-loosened",
+        ),
+        (
+            "en",
+            "We share anonymous usage figures with our investors.",
+            "We sell anonymous usage figures to our investors.",
+            "practice-escalated",
+        ),
+        (
+            "en",
+            "Contractors must delete copies when the job ends.",
+            "Contractors should delete copies when the job ends.",
+            "modality-softened",
+        ),
+        (
+            "en",
+            "Your employer will be told in advance when we hand over your records.",
+            "Your employer will be told when we hand over your records.",
+            "notice-dropped",
+        ),
+        (
+            "fr",
+            "Nous vous prévenons à l'avance avant toute fusion de comptes.",
+            "Nous vous prévenons de toute fusion de comptes.",
+            "notice-dropped",
+        ),
+    ],
+)
+def test_weakening_is_detected_with_its_reason(lang, old, new, code):
+    result = verdict(lang, old, new)
+    assert result.type == "weakened"
+    assert code in {r.code for r in result.reasons}
+
+
+@pytest.mark.parametrize(
+    ("lang", "old", "new", "code"),
+    [
+        (
+            "en",
+            "We may pass your data to advertisers.",
+            "We do not pass your data to advertisers.",
+            "negation-added",
+        ),
+        (
+            "fr",
+            "Nous pouvons transmettre vos données à des courtiers.",
+            "Nous ne transmettons jamais vos données à des courtiers.",
+            "absolute-added",
+        ),
+        (
+            "de",
+            "Ihre Daten können an Partner übermittelt werden.",
+            "Ihre Daten werden nicht an Partner übermittelt.",
+            "negation-added",
+        ),
+        (
+            "en",
+            "We use your data for billing and for marketing.",
+            "We use your data only for billing.",
+            "exclusivity-added",
+        ),
+        (
+            "en",
+            "Backups are kept for 3 years.",
+            "Backups are kept for 90 days.",
+            "retention-shortened",
+        ),
+        (
+            "en",
+            "We keep your drafts indefinitely.",
+            "We delete your drafts after 60 days.",
+            "retention-limited",
+        ),
+        (
+            "en",
+            "You can ask us to delete your account.",
+            "You can delete your account yourself at any time.",
+            "time-right-added",
+        ),
+        (
+            "en",
+            "We may change how we use your data at any time.",
+            "We may change how we use your data.",
+            "time-latitude-removed",
+        ),
+        (
+            "en",
+            "We will tell you about a breach affecting your data.",
+            "We will tell you about a breach affecting your data without undue delay.",
+            "notice-added",
+        ),
+        (
+            "en",
+            "We collect your name, email address and phone number.",
+            "We collect your name and email address.",
+            "scope-narrowed",
+        ),
+        (
+            "fr",
+            "Nous partageons votre profil avec nos partenaires, sauf si vous vous y opposez.",
+            "Nous partageons votre profil avec nos partenaires uniquement avec votre accord.",
+            "exclusivity-added",
+        ),
+    ],
+)
+def test_strengthening_is_detected_with_its_reason(lang, old, new, code):
+    result = verdict(lang, old, new)
+    assert result.type == "strengthened"
+    assert code in {r.code for r in result.reasons}
+
+
+@pytest.mark.parametrize(
+    ("lang", "old", "new"),
+    [
+        (
+            "en",
+            "We only send reminders with your consent.",
+            "We do not send reminders without your consent.",
+        ),
+        ("en", "We never sell your data.", "Your data is never sold."),
+        ("en", "We keep invoices for two years.", "Invoices are kept for 24 months."),
+        (
+            "en",
+            "We may use your IP address to guess your region.",
+            "Your IP address might be used to guess which region you are in.",
+        ),
+        (
+            "en",
+            "You can close your account at any time in the app.",
+            "Your account can be closed whenever you like in the app.",
+        ),
+        (
+            "fr",
+            "Nous ne déposons aucun traceur sans votre accord.",
+            "Les traceurs ne sont déposés qu'avec votre accord.",
+        ),
+        (
+            "fr",
+            "Nous ne conservons vos messages que pendant 30 jours.",
+            "Vos messages sont conservés uniquement pendant 30 jours.",
+        ),
+        (
+            "fr",
+            "Les sauvegardes sont chiffrées pendant leur transfert.",
+            "Pendant leur transfert, les sauvegardes sont chiffrées.",
+        ),
+        (
+            "de",
+            "Wir speichern Standortdaten nur mit Ihrer Einwilligung.",
+            "Ohne Ihre Einwilligung speichern wir keine Standortdaten.",
+        ),
+        ("de", "Wir verkaufen keine Kundendaten.", "Kundendaten werden von uns nicht verkauft."),
+        (
+            "en",
+            "We use your data to ship your parcels.",
+            "Your information lets us ship your parcels.",
+        ),
+        (
+            "en",
+            "We do not sell your data to brokers for their marketing.",
+            "We don't sell your data to brokers for their own marketing purposes.",
+        ),
+        (
+            "en",
+            "We use cookies to remember your language.",
+            "We use cookies to remember your preferred language.",
+        ),
+        (
+            "fr",
+            "Nous conservons vos factures pendant dix ans.",
+            "Vos factures sont conservées 10 ans.",
+        ),
+        (
+            "de",
+            "Sie haben das Recht auf Löschung Ihrer Daten.",
+            "Sie können die Löschung Ihrer Daten verlangen.",
+        ),
+    ],
+)
+def test_equivalent_wordings_are_reworded(lang, old, new):
+    assert verdict(lang, old, new).type == "reworded"
+
+
+def test_identical_wording_is_unchanged():
+    assert verdict("en", "We never sell data.", "We never sell data.").type == "unchanged"
+
+
+def test_not_only_is_not_read_as_exclusivity():
+    assert "exclusivity-added" not in codes(
+        "en",
+        "We use your data to run the service.",
+        "We use your data not only to run the service but also to train models.",
+    )
+
+
+def test_every_reason_detail_quotes_words():
+    result = verdict(
+        "fr",
+        "Vous pouvez exporter vos données à tout moment.",
+        "Vous pouvez exporter vos données une fois par an.",
+    )
+    assert result.reasons and all("'" in r.detail for r in result.reasons)
+
+
+def test_a_list_grown_in_a_sentence_without_practice_is_only_reworded():
+    result = verdict(
+        "en",
+        "Our security report covers our apps (Notes and Mail).",
+        "Our security report covers our apps (Notes, Calendar and Mail).",
+    )
+    assert result.type == "reworded"
+
+
+def test_safeguard_named_in_other_words_is_reworded():
+    result = verdict(
+        "en",
+        "Your backups are end-to-end encrypted.",
+        "Backups you make are protected with end-to-end encryption.",
+    )
+    assert result.type == "reworded"

@@ -1,0 +1,191 @@
+"""compare(): pledge-level changes between two normalized documents."""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker.compare import Change, Reason, compare, detect_language
+
+POLICY = """# Our privacy pledges
+
+We only use your email address to send your receipts.
+
+We never sell your personal data.
+
+## Your rights
+
+You can delete your account at any time.
+
+- We keep invoices for 5 years.
+- We share your address with the courier.
+
+| Purpose | Data |
+| --- | --- |
+| Delivery | Your address |
+"""
+
+
+def test_document_compared_with_itself_reports_nothing():
+    assert compare(POLICY, POLICY) == []
+
+
+def test_removed_pledge_is_reported_with_its_context():
+    new = POLICY.replace("We never sell your personal data.\n\n", "")
+    assert compare(POLICY, new) == [
+        Change("removed", "We never sell your personal data.", None, (), "Our privacy pledges")
+    ]
+
+
+def test_added_pledge_is_reported():
+    new = POLICY + "\nWe send your steps to your insurer.\n"
+    changes = compare(POLICY, new)
+    assert [(c.type, c.new) for c in changes] == [("added", "We send your steps to your insurer.")]
+
+
+def test_weakened_pledge_names_its_reason():
+    new = POLICY.replace("We only use your email", "We use your email")
+    (change,) = compare(POLICY, new)
+    assert change.type == "weakened"
+    assert change.reasons[0].code == "exclusivity-removed"
+    assert change.context == "Our privacy pledges"
+
+
+def test_moved_paragraph_is_not_a_change():
+    new = POLICY.replace("We never sell your personal data.\n\n", "") + (
+        "\nWe never sell your personal data.\n"
+    )
+    assert compare(POLICY, new) == []
+
+
+def test_cosmetic_edits_are_not_changes():
+    old = "Read the [policy](https://a.example/v1). We collect your name. Updated 2 March 2024.\n"
+    new = (
+        "Read the [policy](https://a.example/v2).  We  collect your **name**. Updated 9 May 2024.\n"
+    )
+    assert compare(old, new, "en") == []
+
+
+def test_boilerplate_changes_are_not_reported():
+    old = "Thank you for choosing us. We collect your name.\n"
+    new = "Thanks a lot for choosing us! We collect your name.\n"
+    assert compare(old, new, "en") == []
+
+
+def test_merged_pledges_are_reported_as_merged():
+    old = "We encrypt your files at rest. We encrypt your files in transit.\n"
+    new = "We encrypt your files at rest and in transit.\n"
+    (change,) = compare(old, new, "en")
+    assert change.type == "merged"
+    assert change.old == ("We encrypt your files at rest.", "We encrypt your files in transit.")
+
+
+def test_changes_keep_document_order():
+    old = "We never sell your data.\n\nWe collect your name.\n\nWe keep logs for 30 days.\n"
+    new = "We collect your name.\n\nWe keep logs for 2 years.\n"
+    assert [c.type for c in compare(old, new, "en")] == ["removed", "weakened"]
+
+
+def test_french_document_is_compared_with_french_words():
+    old = "Nous ne partageons vos données qu'avec votre accord.\n"
+    new = "Nous partageons vos données avec nos partenaires.\n"
+    (change,) = compare(old, new)
+    assert change.type == "weakened"
+    assert "exclusivity-removed" in {r.code for r in change.reasons}
+
+
+def test_german_document_is_compared_with_german_words():
+    old = "Sie können Ihre Einwilligung jederzeit widerrufen.\n"
+    new = "Sie können Ihre Einwilligung widerrufen.\n"
+    (change,) = compare(old, new)
+    assert change.reasons[0].code == "time-right-dropped"
+
+
+def test_language_is_detected_from_stopwords():
+    assert detect_language("Nous ne vendons pas vos données et nous les protégeons.") == "fr"
+    assert detect_language("Wir verkaufen Ihre Daten nicht und schützen sie.") == "de"
+    assert detect_language("We do not sell your data and we protect it.") == "en"
+    assert detect_language("12345") == "en"
+
+
+def test_to_dict_follows_the_json_contract():
+    change = Change("merged", ("a.", "b."), "a and b.", (Reason("x", "'y' was dropped"),), "Rights")
+    assert change.to_dict() == {
+        "type": "merged",
+        "old": ["a.", "b."],
+        "new": "a and b.",
+        "reasons": [{"code": "x", "detail": "'y' was dropped"}],
+        "context": "Rights",
+    }
+    json.dumps(change.to_dict())
+
+
+SENTENCES = [
+    "We collect your name and email address.",
+    "We never sell your personal data.",
+    "You can delete your account at any time.",
+    "Nous ne partageons vos données qu'avec votre accord.",
+    "Wir speichern Ihre Daten nur für 30 Tage.",
+    "We keep invoices for 10 years, e.g. for tax audits.",
+    "Thank you for reading.",
+    "We may share data with partners unless you object.",
+]
+paragraphs = st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=3).map(" ".join)
+blocks = st.one_of(
+    paragraphs,
+    st.sampled_from(SENTENCES).map(lambda s: "- " + s),
+    st.sampled_from(SENTENCES).map(lambda s: f"| {s} | x |"),
+    st.sampled_from(["# Rights", "## Cookies", "**Sharing**"]),
+)
+documents = st.lists(blocks, min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(documents.map("\n\n".join), st.text()))
+def test_any_document_compared_with_itself_reports_nothing(document):
+    assert compare(document, document) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents, st.randoms(use_true_random=False))
+def test_reordering_paragraphs_reports_nothing(parts, rng):
+    shuffled = list(parts)
+    rng.shuffle(shuffled)
+    assert compare("\n\n".join(parts), "\n\n".join(shuffled)) == []
+
+
+def test_heading_turned_into_a_paragraph_is_not_a_change():
+    old = "# How we use your data\n\nWe collect your name.\n"
+    new = "How we use your data\n\nWe collect your name.\n"
+    assert compare(old, new, "en") == []
+
+
+def test_sentences_only_rewrapped_into_one_are_not_a_change():
+    old = "We collect your name and your email address when you\n\nregister. We keep it.\n"
+    new = "We collect your name and your email address when you register. We keep it.\n"
+    assert compare(old, new, "en") == []
+
+
+def test_new_list_markers_and_emphasis_are_not_a_change():
+    old = "*   We collect your **name**.\n*   We share it with couriers.\n"
+    new = "1. We collect your name.\n\n2. We share it with *couriers*.\n"
+    assert compare(old, new, "en") == []
+
+
+def test_the_charter_story_is_read_as_losses():
+    """The story of DESIGN.md, retold in our own words."""
+    old = (
+        "# Nos engagements\n\n"
+        "1. Seuls votre médecin et vous pouvez lire vos données de santé.\n"
+        "2. Vos données servent uniquement à gérer vos rendez-vous.\n"
+        "3. Vous pouvez récupérer et supprimer vos données à tout moment.\n"
+    )
+    new = (
+        "# Nos engagements\n\n"
+        "1. Vos données servent à gérer vos rendez-vous.\n"
+        "2. Vous pouvez consulter les paramètres de votre compte à tout moment.\n"
+    )
+    changes = compare(old, new)
+    assert [c.type for c in changes] == ["removed", "weakened", "weakened"]
+    assert changes[1].reasons[0].detail.startswith("'uniquement' was dropped")
+    assert changes[2].reasons[0].detail.startswith("'récupérer', 'supprimer' were dropped")
