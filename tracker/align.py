@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -42,8 +43,10 @@ def plain(text: str) -> str:
     return _URL.sub(" ", _LINK.sub(r"\1", text))
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
-    """What must differ for a change to count: words, not link targets, case or punctuation."""
+    """What must differ for a change to count: words, not link targets, case or punctuation.
+    Memoized: two versions of a document share most of their pledges."""
     return " ".join(_TOKEN.findall(plain(text).lower()))
 
 

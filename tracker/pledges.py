@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tracker.lang import Language, load
 
@@ -151,11 +152,19 @@ def _is_abbreviation(before: str, language: Language) -> bool:
 
 
 def is_commitment(text: str, language: Language) -> bool:
+    """Whether a unit speaks about personal data or what is done with it (memoized: two
+    versions of a document share most of their sentences)."""
+    return _is_commitment(text, language.code)
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_commitment(text: str, code: str) -> bool:
     """Whether a unit speaks about personal data or what is done with it.
 
     A sentence that opens by pointing elsewhere ("Learn more about how we use…") is
     not a pledge.
     """
+    language = load(code)
     if language.pattern("pointer").match(text.lstrip("*_[(# ")):
         return False
     text = language.pattern("document_names").sub(" ", text)  # "this privacy policy"
