@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tracker.align import plain
-from tracker.lang import Language
+from tracker.lang import Language, compile_phrase
 
 # Cues whose words must not be read again by later categories ("ne ... que" is not
 # a negation, "will be able to" is not a promise). Order matters.
@@ -226,8 +226,8 @@ def _blank(pattern: re.Pattern[str], text: str) -> str:
 
 def _which(language: Language, category: str, words: str) -> str:
     """The phrase of the language file that these words matched (its stem, say)."""
-    for phrase, regex in language.cues[category]:
-        if regex.fullmatch(words):
+    for phrase, source in language.cues[category]:
+        if compile_phrase(source).fullmatch(words):
             return phrase
     return words.lower()
 

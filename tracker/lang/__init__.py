@@ -9,9 +9,10 @@ six words (French "ne ... que").
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _HERE = Path(__file__).parent
@@ -40,14 +41,14 @@ class Language:
     ordinal_dot: bool
     months: tuple[str, ...]
     coordinators: re.Pattern[str]
-    cues: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
+    cues: dict[str, tuple[tuple[str, str], ...]]  # category: (phrase, its regex source)
     swaps: tuple[Swap, ...]
     units: dict[str, tuple[str, ...]]
     numbers: dict[str, int]
 
     def pattern(self, category: str) -> re.Pattern[str]:
         """All phrases of a cue category as one regex, longest phrases tried first."""
-        return _union(tuple(regex.pattern for _, regex in self.cues.get(category, ())))
+        return _union(tuple(source for _, source in self.cues.get(category, ())))
 
 
 def _word(word: str) -> str:
@@ -60,8 +61,11 @@ def _word(word: str) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def compile_phrase(phrase: str) -> re.Pattern[str]:
-    """Turn a cue phrase of the language files into a case-insensitive regex."""
+def phrase_pattern(phrase: str) -> str:
+    """The regex source of a cue phrase of the language files (matched case-insensitively).
+
+    Sources, not compiled patterns: a run compiles only the categories it meets,
+    each as one union (the language files hold about a thousand phrases)."""
     parts: list[str] = []
     for word in phrase.lower().split():
         if word == "...":
@@ -72,7 +76,12 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         elif parts:
             parts.append(r"\s+")
         parts.append(_word(word))
-    return re.compile(_STARTS + "".join(parts) + _ENDS, re.IGNORECASE)
+    return _STARTS + "".join(parts) + _ENDS
+
+
+@lru_cache(maxsize=4096)
+def compile_phrase(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
 
 
 @cache
@@ -84,28 +93,43 @@ def _union(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(_STARTS + "(?:" + "|".join(bodies) + ")" + _ENDS, re.IGNORECASE)
 
 
+@cache
 def available() -> tuple[str, ...]:
     """Codes of the languages that have a data file, sorted."""
     return tuple(sorted(path.stem for path in _HERE.glob("*.toml")))
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def load(code: str) -> Language:
-    """The language `code`, or the default one when no file exists for it."""
+    """The language `code`, or the default one when no file exists for it (read once, even
+    when many checks ask at the same moment)."""
+    with _LOADING:
+        return _load(code)
+
+
+@cache
+def _data(code: str) -> dict:
     path = _HERE / f"{code}.toml"
     if not path.exists():
         path = _HERE / f"{DEFAULT}.toml"
     with path.open("rb") as handle:
-        data = tomllib.load(handle)
+        return tomllib.load(handle)
+
+
+@cache
+def _load(code: str) -> Language:
+    data = _data(code)
     return Language(
         code=data["code"],
         stopwords=frozenset(data["stopwords"]),
         abbreviations=frozenset(a.lower() for a in data["abbreviations"]),
         ordinal_dot=data.get("ordinal_dot", False),
         months=tuple(data.get("months", ())),
-        coordinators=_union(tuple(compile_phrase(c).pattern for c in data["coordinators"])),
+        coordinators=_union(tuple(phrase_pattern(c) for c in data["coordinators"])),
         cues={
-            category: tuple((phrase, compile_phrase(phrase)) for phrase in phrases)
+            category: tuple((phrase, phrase_pattern(phrase)) for phrase in phrases)
             for category, phrases in data["cues"].items()
         },
         swaps=tuple(
@@ -130,8 +154,14 @@ def detect(text: str) -> str:
     words = [w.lower() for w in _WORDS.findall(text[:20000])]
     best, best_count = DEFAULT, 0
     for code in available():
-        stopwords = load(code).stopwords
+        stopwords = _stopwords(code)
         count = sum(1 for w in words if w in stopwords)
         if count > best_count:
             best, best_count = code, count
     return best
+
+
+@cache
+def _stopwords(code: str) -> frozenset[str]:
+    """Enough of a language to recognize it, without compiling its cues."""
+    return frozenset(_data(code)["stopwords"])
