@@ -45,6 +45,7 @@ class Version:
     same_as: str | None = None
     lang: str | None = None
     changes: tuple[dict, ...] = field(default=())
+    third_parties: tuple[str, ...] = ()  # other sites the page contacted in a browser
 
     @property
     def date(self) -> str:
@@ -159,6 +160,7 @@ class Archive:
         kind: str,
         lang: str | None,
         changes: list[dict],
+        third_parties: tuple[str, ...] = (),
     ) -> Version:
         """Append a version whose text differs from the latest; call under lock()."""
         folder = self._folder(service, document)
@@ -176,6 +178,7 @@ class Archive:
             same_as=(earlier.same_as or earlier.id) if earlier else None,
             lang=lang,
             changes=tuple(changes),
+            third_parties=tuple(third_parties),
         )
         if not version.same_as:
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"))
@@ -213,6 +216,7 @@ class Archive:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["changes"] = tuple(data.get("changes", ()))
+            data["third_parties"] = tuple(data.get("third_parties", ()))
             return Version(**data)
         except (OSError, ValueError, TypeError) as error:
             raise ArchiveError(f"unreadable version file {path}: {error}") from None

@@ -2,21 +2,38 @@
 
 An unchanged response (304, or the same raw bytes as last time) costs a hash
 and nothing more: no parsing, no comparison.
+
+A source's `browser` mode says when its page is fetched with a browser: "auto"
+fetches plainly first and tries the browser once when the site refuses plain
+clients or the select rules find no text; "always" and "never" mean what they say.
 """
 
+import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from tracker.archive import Archive, Version, sha256
-from tracker.errors import TrackerError
+from tracker.browser import Browser
+from tracker.errors import ExtractError, FetchError, TrackerError
 from tracker.extract import extract, sniff
 from tracker.fetch import Client, Limits, Snapshot, new_client
-from tracker.watchlist import Source, public_url
+from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
 
 NEW, CHANGED, UNCHANGED, HELD, FAILED = "new", "changed", "unchanged", "held", "failed"
 SUSPECT_RATIO = 0.5  # a text this much shorter than the last version is held until seen twice
+VIA_BROWSER = "browser"
+
+# What a site that refuses plain clients answers instead of the page.
+_BLOCKED_STATUS = {403, 406}
+_HTTP_STATUS = re.compile(r"^HTTP (\d{3})\b")
+_CHALLENGE_MAX_BYTES = 64 * 1024  # a bot check is small; a long page naming a marker is a real page
+_CHALLENGE_MARKERS = (b"cf-chl", b"challenge-platform", b"just a moment",
+                      b"enable javascript and cookies", b"_incapsula_resource", b"px-captcha")
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,11 @@ class Outcome:
     version: Version | None = None
     error: str | None = None
     held: str | None = None
+    via: str = ""  # "browser" when the page was fetched with one
+
+
+class _NeedsBrowser(Exception):
+    """The page is to be fetched with a browser: always, or after a bot check answered."""
 
 
 def check_all(
@@ -38,40 +60,126 @@ def check_all(
     allow_file: bool = False,
     now: datetime | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    browser: Browser | None = None,
 ) -> list[Outcome]:
-    """Check sources concurrently; one failing source never stops the others."""
+    """Check sources concurrently; one failing source never stops the others.
+
+    One browser serves the whole run (started only if a source needs it) and is
+    closed at the end; pass one to share it with the caller instead."""
     sources = list(sources)
     client = new_client(workers, limits, allow_file)
+    run_browser = browser or Browser()
 
     def one(source: Source) -> Outcome:
-        outcome = check_source(source, archive, client, now=now)
+        outcome = check_source(source, archive, client, now=now, browser=run_browser)
         if on_done:
             on_done(outcome)
         return outcome
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
-        return list(pool.map(one, sources))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
+            return list(pool.map(one, sources))
+    finally:
+        if browser is None:
+            run_browser.close()
 
 
-def check_source(source: Source, archive: Archive, client: Client, now: datetime | None = None) -> Outcome:
-    """Fetch, extract and archive one source, recording the check in its state."""
+def check_source(
+    source: Source,
+    archive: Archive,
+    client: Client,
+    now: datetime | None = None,
+    browser: Browser | None = None,
+) -> Outcome:
+    """Fetch, extract and archive one source, recording the check in its state.
+
+    Without a browser given, one is started for this check alone if the source needs it."""
+    if browser is None:
+        with Browser() as own:
+            return check_source(source, archive, client, now, own)
     state = archive.state(source.service, source.document)
     checked_at = now or datetime.now(UTC)
     same_url = state.get("url") == public_url(source.url)
+    known = state if same_url else {}
+    snapshot, via, parties = None, "", ()
     try:
-        snapshot = client.fetch(
-            source.url,
-            etag=state.get("etag") if same_url else None,
-            last_modified=state.get("last_modified") if same_url else None,
-        )
-        outcome = _archive(source, archive, snapshot, state if same_url else {}, checked_at)
+        try:
+            if source.browser == ALWAYS and _browsable(source.url):
+                raise _NeedsBrowser
+            snapshot = client.fetch(
+                source.url, etag=known.get("etag"), last_modified=known.get("last_modified")
+            )
+            if source.browser == AUTO and _browsable(source.url) and _is_challenge(snapshot):
+                raise _NeedsBrowser("the site answered with a bot check (a challenge page)")
+            outcome = _archive(source, archive, snapshot, known, checked_at)
+        except (_NeedsBrowser, FetchError, ExtractError) as error:
+            if not isinstance(error, _NeedsBrowser) and not _browser_may_help(source, error):
+                raise
+            via, snapshot = VIA_BROWSER, None
+            try:
+                page = browser.fetch(source.url, source.select)
+                if _is_challenge(page.snapshot):
+                    raise FetchError("the site answered with a bot check (a challenge page)")
+                snapshot, parties = page.snapshot, page.third_parties
+                outcome = _archive(source, archive, snapshot, known, checked_at, parties)
+            except TrackerError as failure:
+                failure.args = (_in_browser(str(error), str(failure)),)
+                raise
     except TrackerError as error:
-        snapshot, outcome = None, Outcome(source, FAILED, error=str(error))
-    _save_state(archive, outcome, state, checked_at, snapshot)
+        message = str(error)
+        if source.browser == NEVER and isinstance(error, ExtractError) and _no_text(error):
+            message += '; if a script writes the text, browser = "auto" tries a browser'
+        snapshot, outcome = None, Outcome(source, FAILED, error=message)
+    if via:
+        outcome = dataclasses.replace(outcome, via=via)
+    _save_state(archive, outcome, state, checked_at, snapshot, parties)
     return outcome
 
 
-def _archive(source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime) -> Outcome:
+def _in_browser(plain: str, failure: str) -> str:
+    """One line for a browser's failure, after what the plain fetch met (if it was tried)."""
+    if not plain:
+        return f"in a browser: {failure}"
+    if plain == failure:
+        return f"{failure} (in a browser too)"
+    return f"{plain}; in a browser: {failure}"
+
+
+def _browsable(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def _browser_may_help(source: Source, error: TrackerError) -> bool:
+    """Whether a plain fetch's failure is one a browser may get past: a refusal, or no text."""
+    if source.browser != AUTO or not _browsable(source.url):
+        return False
+    if isinstance(error, ExtractError):
+        return _no_text(error)
+    match = _HTTP_STATUS.match(str(error))
+    status = int(match.group(1)) if match else None
+    return status in _BLOCKED_STATUS or (status == 429 and not error.retry_after)
+
+
+def _no_text(error: ExtractError) -> bool:
+    text = str(error)
+    return text.startswith("no text found") or "select rules match nothing" in text
+
+
+def _is_challenge(snapshot: Snapshot) -> bool:
+    """A small page that is a bot check ("Just a moment…", a captcha) rather than the document."""
+    if snapshot.not_modified or len(snapshot.content) > _CHALLENGE_MAX_BYTES:
+        return False
+    lowered = snapshot.content.lower()
+    if any(marker in lowered for marker in _CHALLENGE_MARKERS):
+        return True
+    title = _TITLE.search(lowered)
+    return bool(title and b"captcha" in title.group(1))  # a policy may name reCAPTCHA in its text
+
+
+def _archive(
+    source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime,
+    third_parties: tuple[str, ...] = (),
+) -> Outcome:
     if state.get("raw") and (snapshot.not_modified or sha256(snapshot.content) == state["raw"]):
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
@@ -105,11 +213,19 @@ def _archive(source: Source, archive: Archive, snapshot: Snapshot, state: dict, 
             kind=kind,
             lang=lang,
             changes=changes,
+            third_parties=third_parties,
         )
     return Outcome(source, CHANGED if latest else NEW, version=version)
 
 
-def _save_state(archive: Archive, outcome: Outcome, state: dict, checked_at: datetime, snapshot: Snapshot | None) -> None:
+def _save_state(
+    archive: Archive,
+    outcome: Outcome,
+    state: dict,
+    checked_at: datetime,
+    snapshot: Snapshot | None,
+    third_parties: tuple[str, ...] = (),
+) -> None:
     source = outcome.source
     when = checked_at.isoformat(timespec="seconds")
     new = {**state, "url": public_url(source.url), "checked_at": when, "status": outcome.status,
@@ -122,5 +238,13 @@ def _save_state(archive: Archive, outcome: Outcome, state: dict, checked_at: dat
     new.update(failing_since=None, failures=0, last_success=when, held=outcome.held)
     if not snapshot.not_modified and outcome.status != HELD:  # a held text is read again next time
         new.update(raw=sha256(snapshot.content), final_url=public_url(snapshot.final_url))
+    if outcome.via == VIA_BROWSER:
+        # no validators: a 304 for the page's markup says nothing about the text its scripts write
+        new.update(etag=None, last_modified=None, via=VIA_BROWSER,
+                   third_parties=list(third_parties))
+        archive.save_state(source.service, source.document, new)
+        return
+    new.pop("via", None)
+    new.pop("third_parties", None)
     new.update(etag=snapshot.etag or state.get("etag"), last_modified=snapshot.last_modified or state.get("last_modified"))
     archive.save_state(source.service, source.document, new)

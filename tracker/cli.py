@@ -59,13 +59,16 @@ def _sources(ctx: click.Context):
 @click.option("--remove", multiple=True, help="CSS selector of parts to drop (repeatable).")
 @click.option("--every", default="12h", show_default=True, help="Check interval: 30m, 12h, 7d…")
 @click.option("--lang", type=LANGS, help="Language of the document (detected when absent).")
+@click.option("--browser/--no-browser", default=None,
+              help="Always fetch with a browser / never (default: only when a plain fetch is blocked or finds no text).")
 @click.pass_context
-def add(ctx, url, service, document, select, remove, every, lang):
+def add(ctx, url, service, document, select, remove, every, lang, browser):
     """Watch URL as SERVICE's DOCUMENT."""
-    from tracker.watchlist import Source, add as add_source, slugify
+    from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, add as add_source, slugify
 
+    mode = AUTO if browser is None else ALWAYS if browser else NEVER
     source = Source(slugify(service), slugify(document), url, tuple(select), tuple(remove),
-                    every, lang, name=service if slugify(service) != service else "")
+                    every, lang, name=service if slugify(service) != service else "", browser=mode)
     add_source(ctx.obj["watchlist"], source)
     click.echo(f"watching {source.key} at {url} every {every}")
 
@@ -102,15 +105,18 @@ def check(ctx, names, workers, allow_file):
     with progress(len(sources), "checking") as advance:
         outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file, on_done=lambda _: advance())
     for outcome in outcomes:
+        via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):
-            click.echo(f"{outcome.status:<10} {outcome.source.key}: {outcome.error}", err=True)
+            click.echo(f"{outcome.status:<10} {outcome.source.key}{via}: {outcome.error}", err=True)
         elif outcome.version:
             counts = _count_types(outcome.version.changes)
-            click.echo(f"{outcome.status:<10} {outcome.source.key}" + (f" ({counts})" if counts else ""))
+            click.echo(f"{outcome.status:<10} {outcome.source.key}" + (f" ({counts})" if counts else "") + via)
     for problem in watchlist.problems:
         click.echo(f"skipped    {problem}", err=True)
     totals = {s: sum(o.status == s for o in outcomes) for s in ("new", "changed", "unchanged", "held", "failed")}
-    click.echo(", ".join(f"{n} {s}" for s, n in totals.items() if n or s != "held"))
+    browsed = sum(o.via == "browser" for o in outcomes)
+    click.echo(", ".join(f"{n} {s}" for s, n in totals.items() if n or s != "held")
+               + (f" ({browsed} via browser)" if browsed else ""))
     if totals["failed"] or watchlist.problems:
         ctx.exit(1)
 

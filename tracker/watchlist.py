@@ -18,7 +18,9 @@ DEFAULT_EVERY = "12h"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-KEYS = {"name", "url", "select", "remove", "every", "lang"}
+KEYS = {"name", "url", "select", "remove", "every", "lang", "browser"}
+AUTO, ALWAYS, NEVER = "auto", "always", "never"
+BROWSER_MODES = (AUTO, ALWAYS, NEVER)  # when a page is fetched with a browser
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Source:
     every: str = DEFAULT_EVERY
     lang: str | None = None
     name: str = ""
+    browser: str = AUTO  # auto: only when a plain fetch is blocked or shows no text
 
     @property
     def key(self) -> str:
@@ -58,6 +61,13 @@ def parse_interval(every: str) -> int:
     if not match or int(match.group(1)) == 0:
         raise WatchlistError(f"invalid interval {every!r}: write a number and a unit, like 30m, 12h or 7d")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def check_browser(mode: str) -> str:
+    """The browser mode if it is one; a WatchlistError naming the valid ones otherwise."""
+    if mode not in BROWSER_MODES:
+        raise WatchlistError(f"invalid browser {mode!r}: expected {', '.join(map(repr, BROWSER_MODES))}")
+    return mode
 
 
 def check_url(url: str) -> str:
@@ -124,6 +134,7 @@ def _source(service: str, document: str, entry: dict) -> Source:
         every=entry.get("every", DEFAULT_EVERY),
         lang=entry.get("lang"),
         name=entry.get("name", ""),
+        browser=check_browser(entry.get("browser", AUTO)),
     )
     source.interval_seconds  # noqa: B018 -- validates the interval now, not at the first run
     return source
@@ -135,6 +146,7 @@ def add(path: Path, source: Source) -> None:
 
     check_url(source.url)
     parse_interval(source.every)
+    check_browser(source.browser)
     for css in (*source.select, *source.remove):
         compile_selector(css)
     existing = load(path).sources
@@ -157,6 +169,8 @@ def add(path: Path, source: Source) -> None:
     entry["every"] = source.every
     if source.lang:
         entry["lang"] = source.lang
+    if source.browser != AUTO:
+        entry["browser"] = source.browser
     service.add(source.document, entry)
     _write_atomically(path, tomlkit.dumps(doc))
 
