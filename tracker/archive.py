@@ -186,8 +186,9 @@ class Archive:
         return version
 
     def save_state(self, service: str, document: str, state: dict) -> None:
+        """Replace the last check's state; not synced to disk: it holds no history."""
         path = self._state_path(service, document)
-        os.replace(_write_aside(path, _dump(state)), path)
+        os.replace(_write_aside(path, _dump(state), durable=False), path)
 
     def health(self) -> dict:
         """What `tracker run` last said of its schedule ({} if it never ran)."""
@@ -240,14 +241,16 @@ def _dump(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _write_aside(path: Path, data: bytes) -> Path:
-    """A synced temporary file beside path, ready to be moved or linked into place."""
+def _write_aside(path: Path, data: bytes, durable: bool = True) -> Path:
+    """A temporary file beside path (synced unless not durable), ready to be moved or
+    linked into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=TMP_SUFFIX)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     return Path(tmp)
 
 
