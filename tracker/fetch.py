@@ -180,6 +180,8 @@ def _get(url: str, session: requests.Session, headers: dict, limits: Limits) -> 
         )
     except requests.TooManyRedirects:
         raise FetchError("too many redirects (a redirect loop?)") from None
+    except requests.exceptions.InvalidSchema:
+        raise FetchError("redirected to a URL that is not http or https; not followed") from None
     except requests.ConnectTimeout:
         raise FetchError("connection timed out", transient=True) from None
     except requests.ReadTimeout:

@@ -1,0 +1,52 @@
+"""Misbehaving servers: each fault ends in one clear line, and the next check still works."""
+
+import gzip
+
+import pytest
+
+from tracker.errors import FetchError
+from tracker.fetch import Limits, fetch
+
+FAST = Limits(connect_timeout=1.0, read_timeout=1.0, attempts=2, backoff=0.01, max_bytes=1_000_000)
+
+
+def _answer(status: int, body: bytes, headers: dict):
+    def handler(h):
+        h.send_response(status)
+        for key, value in headers.items():
+            h.send_header(key, value)
+        h.end_headers()
+        h.wfile.write(body)
+        h.close_connection = True
+
+    return handler
+
+
+def test_a_gzip_bomb_is_refused_at_the_size_cap_not_unpacked_whole(server):
+    bomb = gzip.compress(b"\0" * 200_000_000, compresslevel=9)  # 200 MB of zeros in about 200 KB
+    url = server.serve("/bomb", handler=_answer(200, bomb, {
+        "Content-Type": "text/html", "Content-Encoding": "gzip", "Content-Length": str(len(bomb))}))
+    with pytest.raises(FetchError, match="too large"):
+        fetch(url, limits=FAST)
+
+
+def test_a_truncated_body_is_a_transient_error(server):
+    url = server.serve("/short", handler=_answer(200, b"<p>We never sell", {
+        "Content-Type": "text/html", "Content-Length": "5000"}))
+    with pytest.raises(FetchError) as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient
+
+
+def test_a_redirect_to_another_scheme_is_refused(server):
+    url = server.serve("/elsewhere", handler=_answer(302, b"", {"Location": "file:///etc/passwd"}))
+    with pytest.raises(FetchError, match="not http or https; not followed"):
+        fetch(url, limits=FAST)
+
+
+def test_a_500_is_retried_then_reported_in_one_line(server):
+    url = server.serve("/broken", b"oops", status=500)
+    with pytest.raises(FetchError, match="HTTP 500") as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient
+    assert len(server.hits("/broken")) == FAST.attempts
