@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import page
+
 from tracker.archive import Archive
 from tracker.cli import cli
 from tracker.verify import verify
@@ -36,7 +36,8 @@ def test_sigkill_at_random_moments_leaves_a_consistent_archive(server, workspace
     runner = CliRunner()
     for n in range(SOURCES):
         server.serve(f"/{n}", handler=policy)
-        runner.invoke(cli, ["add", server.url(f"/{n}"), "--service", f"svc-{n}", "--document", "privacy", "--lang", "en"])
+        runner.invoke(cli, ["add", server.url(f"/{n}"), "--service", f"svc-{n}", "--document", "privacy",
+                            "--lang", "en"])
     archive = Archive(workspace / "snapshots")
     subprocess.run([str(TRACKER), "check"], check=True, capture_output=True)
     generation[0] = 1

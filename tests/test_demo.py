@@ -3,6 +3,7 @@
 import runpy
 
 from conftest import EXAMPLES
+
 from tracker.archive import Archive
 
 

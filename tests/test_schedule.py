@@ -3,6 +3,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from conftest import page
+
 from tracker.archive import Archive
 from tracker.schedule import _first_run, run_forever
 from tracker.watchlist import Source, add
@@ -62,7 +63,8 @@ def test_watchlist_edits_are_picked_up_without_a_restart(server, tmp_path):
         assert _wait_for(lambda: len(archive.versions("beta", "privacy")) == 1)
         # the health summary names both, each next checked about an hour after its first check
         assert _wait_for(lambda: _next_runs(archive).keys() == {"acme/privacy", "beta/privacy"})
-        assert _wait_for(lambda: all(t > datetime.now(UTC) + timedelta(minutes=50) for t in _next_runs(archive).values()))
+        later = datetime.now(UTC) + timedelta(minutes=50)
+        assert _wait_for(lambda: all(t > later for t in _next_runs(archive).values()))
     finally:
         stop.set()
         runner.join(timeout=10)

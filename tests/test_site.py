@@ -2,8 +2,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
-
 from conftest import page
+
 from tracker.archive import Archive
 from tracker.check import check_all
 from tracker.cli import cli
@@ -57,7 +57,8 @@ def test_pages_and_feed_load_nothing_from_elsewhere(server, workspace):
 
 
 def test_hostile_page_text_is_shown_as_text_everywhere(server, workspace):
-    _history(server, workspace, [page("We keep your data for 30 days."), page("We keep your data for 30 days.", *HOSTILE)])
+    _history(server, workspace, [page("We keep your data for 30 days."),
+                                 page("We keep your data for 30 days.", *HOSTILE)])
     CliRunner().invoke(cli, ["build", "--out", "site"])
     for path in (workspace / "site").rglob("*"):
         if path.suffix not in (".html", ".atom"):

@@ -5,8 +5,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
-
 from conftest import page
+
 from tracker.archive import Archive
 from tracker.check import check_all
 from tracker.cli import cli
@@ -92,7 +92,7 @@ def test_one_host_gets_one_request_at_a_time_with_a_pause_between():
     for t in threads:
         t.join()
     on_a = sorted((s, e) for u, s, e in spans if "a.example" in u)
-    assert all(later - end >= 0.19 for (_, end), (later, _) in zip(on_a, on_a[1:]))
+    assert all(later - end >= 0.19 for (_, end), (later, _) in zip(on_a, on_a[1:], strict=False))
     b_start = next(s for u, s, _ in spans if "b.example" in u)
     assert b_start < on_a[1][0]  # another host does not wait for a.example
 

@@ -246,5 +246,6 @@ def _save_state(
         return
     new.pop("via", None)
     new.pop("third_parties", None)
-    new.update(etag=snapshot.etag or state.get("etag"), last_modified=snapshot.last_modified or state.get("last_modified"))
+    new.update(etag=snapshot.etag or state.get("etag"),
+               last_modified=snapshot.last_modified or state.get("last_modified"))
     archive.save_state(source.service, source.document, new)

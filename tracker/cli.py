@@ -60,11 +60,12 @@ def _sources(ctx: click.Context):
 @click.option("--every", default="12h", show_default=True, help="Check interval: 30m, 12h, 7d…")
 @click.option("--lang", type=LANGS, help="Language of the document (detected when absent).")
 @click.option("--browser/--no-browser", default=None,
-              help="Always fetch with a browser / never (default: only when a plain fetch is blocked or finds no text).")
+              help="Always fetch with a browser / never (default: when a plain fetch is blocked or finds no text).")
 @click.pass_context
 def add(ctx, url, service, document, select, remove, every, lang, browser):
     """Watch URL as SERVICE's DOCUMENT."""
-    from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, add as add_source, slugify
+    from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, slugify
+    from tracker.watchlist import add as add_source
 
     mode = AUTO if browser is None else ALWAYS if browser else NEVER
     source = Source(slugify(service), slugify(document), url, tuple(select), tuple(remove),

@@ -17,7 +17,9 @@ from tracker.errors import ExtractError, WatchlistError
 _DROPPED = {"script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
             "embed", "button", "select", "input", "textarea", "form", "head", "title", "meta", "link"}
 # Page furniture around the text, dropped unless a select rule picks it explicitly.
-_DEFAULT_REMOVE = "nav, header, footer, [role=navigation], [role=banner], [role=contentinfo], [hidden], [aria-hidden=true]"
+_DEFAULT_REMOVE = (
+    "nav, header, footer, [role=navigation], [role=banner], [role=contentinfo], [hidden], [aria-hidden=true]"
+)
 _BANNER = re.compile(
     r"(cookie|consent|gdpr|rgpd)[-_]?(banner|bar|notice|popup|modal|dialog|wall|box)"
     r"|onetrust|didomi|cookiebot|axeptio|tarteaucitron|cc-window",

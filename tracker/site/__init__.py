@@ -164,7 +164,7 @@ def _current_pledges(archive: Archive, document: model.Document) -> list:
 
 def _feeds_of(folder: str, root: str) -> list[tuple[str, str]]:
     """(title, href) of the feeds a page links with rel=alternate: its own, then the site's."""
-    own = [(f"Changes to {folder.strip('/')}", f"feed.atom")] if folder else []
+    own = [(f"Changes to {folder.strip('/')}", "feed.atom")] if folder else []
     return own + [("All changes", f"{root}feed.atom"), ("Removed and weakened pledges", f"{root}losses.atom")]
 
 
