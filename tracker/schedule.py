@@ -33,7 +33,6 @@ def run_forever(
     reload_seconds: float = RELOAD_SECONDS,
 ) -> None:
     """Check sources on schedule until SIGINT, SIGTERM or `stop` is set."""
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -46,10 +45,18 @@ def run_forever(
         executors={"default": ThreadPoolExecutor(workers)}, timezone=UTC
     )
     watched: dict[str, Source] = {}
+    next_runs: dict[str, datetime] = {}  # kept here: asking the scheduler from a job can deadlock it
+    health_lock = threading.Lock()
     seen = {"mtime": None}
+
+    def note_next_run(key: str, when: datetime) -> None:
+        with health_lock:
+            next_runs[key] = when
+            _write_health(archive, {k: v for k, v in next_runs.items() if k in watched})
 
     def check(source: Source) -> None:
         outcome = check_source(source, archive, client)
+        note_next_run(source.key, datetime.now(UTC) + timedelta(seconds=source.interval_seconds))
         if outcome.status == FAILED:
             log(f"failed  {source.key}: {outcome.error}")
         elif outcome.status in (NEW, CHANGED):
@@ -78,24 +85,16 @@ def run_forever(
             if key in watched:
                 scheduler.remove_job(key)
             watched[key] = source
+            first = _first_run(archive, source)
             scheduler.add_job(
-                check,
-                "interval",
-                args=[source],
-                id=key,
-                seconds=source.interval_seconds,
-                jitter=min(60, source.interval_seconds // 10),
-                next_run_time=_first_run(archive, source),
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
+                check, "interval", args=[source], id=key, seconds=source.interval_seconds,
+                jitter=min(60, source.interval_seconds // 10), next_run_time=first,
+                max_instances=1, coalesce=True, misfire_grace_time=None,
             )
-        _write_health(archive, scheduler, watched)
+            note_next_run(key, first)
         log(f"watching {len(watched)} source(s)")
 
     sync()
-    # after a job ran, when the scheduler has moved its next run time on
-    scheduler.add_listener(lambda _: _write_health(archive, scheduler, watched), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.add_job(
         sync, "interval", id="_reload", seconds=reload_seconds, max_instances=1, coalesce=True
     )
@@ -118,13 +117,7 @@ def _first_run(archive: Archive, source: Source) -> datetime:
     return max(now, datetime.fromisoformat(checked) + timedelta(seconds=source.interval_seconds))
 
 
-def _write_health(archive: Archive, scheduler, watched: dict[str, Source]) -> None:
-    """The next run of every source, where the site's status page reads it."""
-    runs = {}
-    for key in watched:
-        job = scheduler.get_job(key)
-        if job is not None and job.next_run_time is not None:
-            runs[key] = job.next_run_time.astimezone(UTC).isoformat(timespec="seconds")
-    archive.save_health(
-        {"written_at": datetime.now(UTC).isoformat(timespec="seconds"), "next_runs": runs}
-    )
+def _write_health(archive: Archive, next_runs: dict[str, datetime]) -> None:
+    """The next check of every source, where the site's status page reads it."""
+    runs = {key: when.astimezone(UTC).isoformat(timespec="seconds") for key, when in sorted(next_runs.items())}
+    archive.save_health({"written_at": datetime.now(UTC).isoformat(timespec="seconds"), "next_runs": runs})
