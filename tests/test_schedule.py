@@ -23,7 +23,7 @@ def test_run_checks_at_the_interval_rebuilds_the_site_and_stops_cleanly(server, 
     watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
     add(watchlist, Source("acme", "privacy", url, every="1s", lang="en"))
     stop = threading.Event()
-    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out),
+    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out), daemon=True,
                               kwargs={"stop": stop, "log": lambda _: None})
     runner.start()
     try:
@@ -54,7 +54,7 @@ def test_watchlist_edits_are_picked_up_without_a_restart(server, tmp_path):
     watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
     add(watchlist, Source("acme", "privacy", first, every="1h", lang="en"))
     stop = threading.Event()
-    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out),
+    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out), daemon=True,
                               kwargs={"stop": stop, "log": lambda _: None, "reload_seconds": 0.2})
     runner.start()
     try:
