@@ -10,16 +10,11 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tracker.browser import ARGS
+from tracker.browser import CHROMIUM as BROWSER_PATH
+
+CHROMIUM = Path(BROWSER_PATH)
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo.py"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

@@ -336,35 +336,20 @@ def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
 
 
 def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
-    """ "will" -> "may": a firm statement became a possibility."""
-    if (
-        before.has("strong_modal")
-        and not before.has("weak_modal")
-        and after.has("weak_modal")
-        and not after.has("strong_modal")
+    """ "will" -> "may": a firm statement became a possibility (or the reverse)."""
+    for direction, code, firm, loose in (
+        (WEAKENED, "modality-softened", before, after),
+        (STRENGTHENED, "modality-strengthened", after, before),
     ):
-        return [
-            _reason(
-                WEAKENED,
-                "modality-softened",
-                old=before.words("strong_modal"),
-                new=after.words("weak_modal"),
-            )
-        ]
-    if (
-        after.has("strong_modal")
-        and not after.has("weak_modal")
-        and before.has("weak_modal")
-        and not before.has("strong_modal")
-    ):
-        return [
-            _reason(
-                STRENGTHENED,
-                "modality-strengthened",
-                old=before.words("weak_modal"),
-                new=after.words("strong_modal"),
-            )
-        ]
+        if (
+            firm.has("strong_modal")
+            and not firm.has("weak_modal")
+            and loose.has("weak_modal")
+            and not loose.has("strong_modal")
+        ):
+            firm_words, loose_words = firm.words("strong_modal"), loose.words("weak_modal")
+            old, new = (firm_words, loose_words) if direction == WEAKENED else (loose_words, firm_words)
+            return [_reason(direction, code, old=old, new=new)]
     return []
 
 
