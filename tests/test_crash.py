@@ -49,7 +49,7 @@ def test_sigkill_at_random_moments_leaves_a_consistent_archive(server, workspace
     for run in range(2, RUNS + 2):
         generation[0] = run
         process = subprocess.Popen([str(TRACKER), "check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.2, 0.9) * whole_run)
+        time.sleep(rnd.uniform(0.3, 1.3) * whole_run)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             killed += 1
@@ -77,3 +77,17 @@ def test_verify_says_exactly_what_is_wrong(server, workspace):
     assert result.exit_code == 1
     assert f"acme/privacy {version.id}: text does not match its hash" in result.output
     assert "raw file" in result.output and "is missing" in result.output
+
+
+def test_reindex_rebuilds_the_index_from_the_files_and_list_reads_it(server, workspace):
+    server.serve("/p", page("We never sell your personal data."))
+    runner = CliRunner()
+    runner.invoke(cli, ["add", server.url("/p"), "--service", "acme", "--document", "privacy"])
+    runner.invoke(cli, ["check"])
+    server.serve("/p", page("We may sell your personal data."))
+    runner.invoke(cli, ["check"])
+    (workspace / "snapshots" / "_index.sqlite").unlink()
+    assert "0 versions" in runner.invoke(cli, ["list"]).output
+    result = runner.invoke(cli, ["reindex"])
+    assert result.exit_code == 0 and "indexed 2 versions of 1 documents" in result.output
+    assert "2 versions" in runner.invoke(cli, ["list"]).output

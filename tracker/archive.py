@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker import index
 from tracker.errors import ArchiveError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -183,6 +184,7 @@ class Archive:
         if not version.same_as:
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"))
         _write_new(folder / f"{version.id}.json", _dump(asdict(version)))
+        index.add(self.root, service, document, version)
         return version
 
     def save_state(self, service: str, document: str, state: dict) -> None:

@@ -78,10 +78,13 @@ def add(ctx, url, service, document, select, remove, every, lang, browser):
 @click.pass_context
 def list_sources(ctx):
     """Show each source with its last check, status and number of versions."""
+    from tracker import index
+
     watchlist, archive = _sources(ctx), _archive(ctx)
+    counts = index.counts(archive.root)
     for source in watchlist.sources:
         state = archive.state(source.service, source.document)
-        count = len(archive.versions(source.service, source.document))
+        count = counts.get((source.service, source.document), 0)
         status = state.get("status", "never checked")
         if state.get("error"):
             status += f" ({state['error']})"
@@ -239,7 +242,7 @@ def verify(ctx):
 
     report = verify_archive(_archive(ctx))
     for path in report.removed:
-        click.echo(f"removed leftover of an interrupted run: {path}")
+        click.echo(f"mended after an interrupted run: {path}")
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     click.echo(f"{report.versions} versions verified, {len(report.problems)} problem(s)")
@@ -249,6 +252,17 @@ def verify(ctx):
 
 cli.add_command(import_declarations)
 cli.add_command(import_history)
+
+
+@cli.command()
+@click.pass_context
+def reindex(ctx):
+    """Rebuild the archive's index (snapshots/_index.sqlite) from its files."""
+    from tracker import index
+
+    archive = _archive(ctx)
+    versions = {(s, d): archive.versions(s, d) for s, d in archive.documents()}
+    click.echo(f"indexed {index.rebuild(archive.root, versions)} versions of {len(versions)} documents")
 
 
 def main() -> None:

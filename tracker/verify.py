@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker import index
 from tracker.archive import TMP_SUFFIX, Archive, sha256
 from tracker.errors import ArchiveError
 
@@ -26,17 +27,24 @@ def verify(archive: Archive) -> Report:
     """Check every document, version, text and raw file; tidy debris of interrupted runs."""
     problems: list[str] = []
     removed: list[str] = []
-    count = 0
     for path in archive.root.rglob(f"*{TMP_SUFFIX}"):
         if path.name.startswith(".") and not _alive(path):
             path.unlink(missing_ok=True)
             removed.append(str(path.relative_to(archive.root)))
+    on_files: dict[tuple[str, str], list] = {}
     for service, document in _folders(archive):
         try:
             with archive.lock(service, document):
-                count += _verify_document(archive, service, document, problems, removed)
+                on_files[(service, document)] = _verify_document(archive, service, document, problems, removed)
         except ArchiveError as error:
             problems.append(f"{service}/{document}: {error}")
+    count = sum(len(found) for found in on_files.values())
+    indexed = index.rows(archive.root)
+    wanted = {(s, d, v.id) for (s, d), found in on_files.items() for v in found}
+    if indexed != wanted:  # an interrupted run, or an index never built: it is derived, so mend it
+        index.rebuild(archive.root, on_files)
+        removed.append(f"{index.FILE} (brought up to date: {len(wanted - indexed)} version(s) added, "
+                       f"{len(indexed - wanted)} dropped)")
     for path in (archive.root / "_state").rglob("*.json") if (archive.root / "_state").is_dir() else ():
         try:
             json.loads(path.read_text(encoding="utf-8"))
@@ -57,13 +65,13 @@ def _folders(archive: Archive) -> list[tuple[str, str]]:
     )
 
 
-def _verify_document(archive: Archive, service: str, document: str, problems: list[str], removed: list[str]) -> int:
+def _verify_document(archive: Archive, service: str, document: str, problems: list[str], removed: list[str]) -> list:
     where = f"{service}/{document}"
     try:
         versions = archive.versions(service, document)
     except ArchiveError as error:
         problems.append(str(error))
-        return 0
+        return []
     ids = {v.id for v in versions}
     folder = archive.root / service / document
     for text in folder.glob("*.md"):
@@ -91,7 +99,7 @@ def _verify_document(archive: Archive, service: str, document: str, problems: li
                 problems.append(f"{label}: raw file {raw.relative_to(archive.root)} is missing")
             elif sha256(raw.read_bytes()) != version.raw_sha256:
                 problems.append(f"{label}: raw file {raw.relative_to(archive.root)} does not match its hash")
-    return len(versions)
+    return versions
 
 
 def _alive(tmp: Path) -> bool:
