@@ -50,3 +50,40 @@ def test_a_500_is_retried_then_reported_in_one_line(server):
         fetch(url, limits=FAST)
     assert caught.value.transient
     assert len(server.hits("/broken")) == FAST.attempts
+
+
+def test_a_connect_timeout_is_a_transient_error():
+    """A listener whose queue is full never answers the handshake: the connect times out."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    queued = []
+    for _ in range(3):
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))
+        queued.append(client)
+    try:
+        with pytest.raises(FetchError, match="connection timed out") as caught:
+            fetch(f"http://127.0.0.1:{port}/", limits=Limits(connect_timeout=0.3, attempts=1))
+        assert caught.value.transient
+    finally:
+        for client in queued:
+            client.close()
+        listener.close()
+
+
+def test_a_name_that_does_not_resolve_is_one_line(monkeypatch):
+    """The resolver is the operating system's; it is made to fail here so no query leaves the machine."""
+    import socket
+
+    def no_such_host(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    with pytest.raises(FetchError, match="cannot connect: .*not known") as caught:
+        fetch("http://policies.example.invalid/privacy", limits=Limits(attempts=1))
+    assert len(str(caught.value).splitlines()) == 1

@@ -72,3 +72,26 @@ def test_watchlist_edits_are_picked_up_without_a_restart(server, tmp_path):
 
 def _next_runs(archive):
     return {k: datetime.fromisoformat(v) for k, v in archive.health().get("next_runs", {}).items()}
+
+
+def test_sigterm_stops_tracker_run_cleanly(server, workspace):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = server.serve("/p", page("We never sell your personal data."))
+    add(workspace / "watchlist.toml", Source("acme", "privacy", url, every="1h", lang="en"))
+    tracker = Path(sys.executable).with_name("tracker")
+    process = subprocess.Popen([str(tracker), "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    archive = Archive(workspace / "snapshots")
+    try:
+        assert _wait_for(lambda: (workspace / "site" / "index.html").exists(), seconds=30)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert "stopping" in output and "Traceback" not in output
+    assert len(archive.versions("acme", "privacy")) == 1
+    assert not list(workspace.rglob("*.tmp"))
