@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import tomlkit
-
 from tracker.errors import WatchlistError
 
 DEFAULT_EVERY = "12h"
@@ -154,6 +152,8 @@ def add(path: Path, source: Source) -> None:
         raise WatchlistError(f"{source.key} is already watched")
     if any(s.url == source.url for s in existing):
         raise WatchlistError(f"{source.url} is already watched")
+    import tomlkit  # only edits need it; reading uses the faster tomllib
+
     doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     service = doc.get(source.service)
     if service is None:
