@@ -9,12 +9,9 @@ clients or the select rules find no text; "always" and "never" mean what they sa
 """
 
 import dataclasses
-import multiprocessing
-import os
 import re
-import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -72,10 +69,9 @@ def check_all(
     sources = list(sources)
     client = new_client(workers, limits, allow_file)
     run_browser = browser or Browser()
-    cores = _Cores()
 
     def one(source: Source) -> Outcome:
-        outcome = check_source(source, archive, client, now=now, browser=run_browser, run=cores.run)
+        outcome = check_source(source, archive, client, now=now, browser=run_browser)
         if on_done:
             on_done(outcome)
         return outcome
@@ -84,37 +80,8 @@ def check_all(
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
             return list(pool.map(one, sources))
     finally:
-        cores.close()
         if browser is None:
             run_browser.close()
-
-
-class _Cores:
-    """Runs CPU-bound work in a pool of processes, one per core, started on first use:
-    a run where nothing changed starts none (threads alone would use one core)."""
-
-    def __init__(self) -> None:
-        self._pool = None
-        self._lock = threading.Lock()
-
-    def run(self, function: Callable, *args):
-        cores = os.cpu_count() or 1
-        if cores == 1:
-            return function(*args)
-        with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["tracker.check", "tracker.compare"])
-                self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
-        return self._pool.submit(function, *args).result()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-
-
-def _here(function: Callable, *args):
-    return function(*args)
 
 
 def check_source(
@@ -123,11 +90,8 @@ def check_source(
     client: Client,
     now: datetime | None = None,
     browser: Browser | None = None,
-    run: Callable = _here,
 ) -> Outcome:
     """Fetch, extract and archive one source, recording the check in its state.
-
-    `run` calls the CPU-bound part (extracting, comparing, recording): here, or on another core.
 
     Without a browser given, one is started for this check alone if the source needs it."""
     if browser is None:
@@ -147,7 +111,7 @@ def check_source(
             )
             if source.browser == AUTO and _browsable(source.url) and _is_challenge(snapshot):
                 raise _NeedsBrowser("the site answered with a bot check (a challenge page)")
-            outcome = run(_archive, source, archive, snapshot, known, checked_at)
+            outcome = _archive(source, archive, snapshot, known, checked_at)
         except (_NeedsBrowser, FetchError, ExtractError) as error:
             if not isinstance(error, _NeedsBrowser) and not _browser_may_help(source, error):
                 raise
@@ -157,7 +121,7 @@ def check_source(
                 if _is_challenge(page.snapshot):
                     raise FetchError("the site answered with a bot check (a challenge page)")
                 snapshot, parties = page.snapshot, page.third_parties
-                outcome = run(_archive, source, archive, snapshot, known, checked_at, parties)
+                outcome = _archive(source, archive, snapshot, known, checked_at, parties)
             except TrackerError as failure:
                 failure.args = (_in_browser(str(error), str(failure)),)
                 raise
