@@ -72,10 +72,12 @@ def test_css_rules_are_mapped_and_the_rest_is_reported_per_source(workspace):
     assert entries["privacy-policy"] == {"name": "Acme Santé", "url": "https://acme.example/privacy",
                                          "select": ["main", "#policy"], "remove": [".newsletter"], "every": "12h"}
     assert entries["terms-of-service"]["select"] == [".terms"]
+    assert entries["terms-of-service"]["browser"] == "always"  # OTA runs its scripts: so do we
+    assert "browser" not in entries["privacy-policy"]
     assert "community-guidelines" not in entries
     out = result.output
     assert "range selector not supported yet" in out and '"startAfter": "#ad"' in out
-    assert "removeTrackingIds" in out and "needs a browser" in out
+    assert "removeTrackingIds" in out
     assert "not imported     acme-sante/community-guidelines" in out and "combines 2 pages" in out
     assert "2 added (1 with rules not mapped), 0 already watched, 1 not imported" in out
 

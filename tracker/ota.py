@@ -6,8 +6,9 @@ commit per version) or as a dataset folder (`<service>/<terms type>/<date>.md`).
 Importing both gives a new installation years of pledge changes on its first day.
 
 What an OTA declaration says that a watchlist entry cannot (range selectors,
-JavaScript filters, pages that need a browser, several pages combined) is kept as
-a note per source, so nothing is ever dropped without a word.
+JavaScript filters, several pages combined) is kept as a note per source, so
+nothing is ever dropped without a word; a page whose scripts OTA runs is
+fetched with a browser (`browser = "always"`).
 """
 
 import json
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from tracker.archive import Archive, sha256
 from tracker.errors import TrackerError, WatchlistError
 from tracker.extract import TEXT, extract
-from tracker.watchlist import Source, check_url, slugify
+from tracker.watchlist import ALWAYS, AUTO, Source, check_url, slugify
 
 RANGE_KEYS = {"startBefore", "startAfter", "endBefore", "endAfter"}
 _KNOWN_KEYS = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine"}
@@ -137,11 +138,9 @@ def map_terms(
     filters = [str(f) for f in _as_list(declaration.get("filter"))]
     if filters:
         notes.append(f"filter(s) not applied, they are JavaScript functions: {', '.join(filters)}")
-    if declaration.get("executeClientScripts"):
-        notes.append(
-            "needs a browser to run the page's scripts; fetched without one, text may be missing"
-        )
-    source = Source(service, slugify(terms_type), url, tuple(select), tuple(remove), name=name)
+    # OTA runs this page's scripts before reading it: so do we, with a browser every time
+    browser = ALWAYS if declaration.get("executeClientScripts") else AUTO
+    source = Source(service, slugify(terms_type), url, tuple(select), tuple(remove), name=name, browser=browser)
     return source, notes
 
 
