@@ -75,6 +75,31 @@ class LocalServer:
         self.httpd.server_close()
 
 
+def streamer(total: int, sent: list | None = None, done: threading.Event | None = None):
+    """A handler streaming `total` bytes of HTML without Content-Length (noting in `sent` how
+    much got out, setting `done` at the end): a page too large, or endless."""
+    sent = [] if sent is None else sent
+
+    def handler(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.close_connection = True
+        chunk = b"<p>" + b"x" * (64 * 1024 - 7) + b"</p>\n"
+        try:
+            while sum(sent) < total:
+                h.wfile.write(chunk)
+                sent.append(len(chunk))
+        except OSError:
+            pass
+        finally:
+            if done is not None:
+                done.set()
+
+    return handler
+
+
 @pytest.fixture
 def server():
     s = LocalServer()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import page
+from conftest import page, streamer
 
 from tracker.archive import Archive
 from tracker.check import check_all
@@ -250,25 +250,6 @@ def test_show_finds_a_version_by_its_exact_id_when_another_shares_its_second(ser
     assert "will never sell your personal data" in shown.output
 
 
-def _streams(total: int):
-    def handler(h):
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Connection", "close")
-        h.end_headers()
-        h.close_connection = True
-        chunk = b"<p>" + b"x" * (64 * 1024 - 8) + b"</p>\n"
-        sent = 0
-        try:
-            while sent < total:
-                h.wfile.write(chunk)
-                sent += len(chunk)
-        except OSError:
-            pass
-
-    return handler
-
-
 def _junk() -> bytes:
     return bytes((i * 7919 + 13) % 256 for i in range(20_000))
 
@@ -290,7 +271,7 @@ BAD = {
         ),
         "PDF",
     ),
-    "50-mb": (lambda s: s.serve("/broken", handler=_streams(50 * 1024 * 1024)), "too large"),
+    "50-mb": (lambda s: s.serve("/broken", handler=streamer(50 * 1024 * 1024)), "too large"),
 }
 
 

@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from conftest import streamer
 
 from tracker.errors import FetchError
 from tracker.fetch import Limits, fetch
@@ -171,28 +172,6 @@ def test_connection_refused_is_a_fetch_error():
     with pytest.raises(FetchError, match="connect") as caught:
         fetch(f"http://127.0.0.1:{port}/policy", limits=FAST)
     assert "\n" not in str(caught.value)
-
-
-def streamer(total: int, sent: list, done: threading.Event):
-    """A handler streaming `total` bytes without Content-Length, noting how much got out."""
-
-    def handler(h):
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Connection", "close")
-        h.end_headers()
-        h.close_connection = True
-        chunk = b"<p>" + b"x" * (64 * 1024 - 7) + b"</p>\n"
-        try:
-            while sum(sent) < total:
-                h.wfile.write(chunk)
-                sent.append(len(chunk))
-        except OSError:
-            pass
-        finally:
-            done.set()
-
-    return handler
 
 
 def test_a_streamed_body_over_the_cap_is_refused_without_reading_it_all(server):
