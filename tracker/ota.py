@@ -236,10 +236,6 @@ class History:
     ignored: tuple[str, ...] = ()  # files that are not versions, one line each
     repo: Path | None = None
 
-    @property
-    def version_count(self) -> int:
-        return sum(len(d.versions) for d in self.documents)
-
 
 @dataclass(frozen=True)
 class Imported:

@@ -7,11 +7,10 @@ scatter of single letters; the semantic clean-up merges tiny equalities.
 import re
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-EQUAL, DELETE, INSERT = 0, -1, 1
 
 
 def word_diff(old: str, new: str) -> list[tuple[int, str]]:
-    """(op, text) pieces: EQUAL, DELETE or INSERT, in order, covering both texts."""
+    """(op, text) pieces in order, covering both texts: op is 0 (in both), -1 (deleted) or 1 (inserted)."""
     from diff_match_patch import diff_match_patch
 
     vocabulary: dict[str, str] = {}
