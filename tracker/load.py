@@ -11,7 +11,7 @@ from tracker.fetch import fetch
 def load_text(location: str) -> str:
     """Normalized text of a local .html/.htm/.pdf/.md/.txt file or of an http(s) URL."""
     if urlsplit(location).scheme in ("http", "https", "file"):
-        snapshot = fetch(location)
+        snapshot = fetch(location, allow_file=True)  # the user named it on the command line
         kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
         return extract(snapshot.content, kind, snapshot.charset)
     path = Path(location)
