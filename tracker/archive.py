@@ -162,10 +162,14 @@ class Archive:
         lang: str | None,
         changes: list[dict],
         third_parties: tuple[str, ...] = (),
+        versions: list[Version] | None = None,
     ) -> Version:
-        """Append a version whose text differs from the latest; call under lock()."""
+        """Append a version whose text differs from the latest; call under lock().
+
+        `versions`: the document's versions as the caller has just read them under the
+        lock, so that a long history is not read again for every version recorded."""
         folder = self._folder(service, document)
-        existing = self.versions(service, document)
+        existing = self.versions(service, document) if versions is None else versions
         text_hash = sha256(text.encode("utf-8"))
         earlier = next((v for v in reversed(existing) if v.text_sha256 == text_hash), None)
         version = Version(

@@ -214,6 +214,7 @@ def _archive(
             lang=lang,
             changes=changes,
             third_parties=third_parties,
+            versions=versions,
         )
     return Outcome(source, CHANGED if latest else NEW, version=version)
 

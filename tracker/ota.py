@@ -345,7 +345,9 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
                 kind=TEXT,
                 lang=lang,
                 changes=changes,
+                versions=existing,
             )
+            existing.append(recorded)
             if not latest or recorded.fetched_at != latest.fetched_at:
                 seen_at_latest = set()
             seen_at_latest.add(text_hash)
