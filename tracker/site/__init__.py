@@ -32,7 +32,8 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     build = _Build(out)
     build.write("style.css", (TEMPLATES / "style.css").read_text(encoding="utf-8"))
 
-    pending = {c.path: _change_key(c) for c in changes if build.stale(c.path, _change_key(c))}
+    keys = {c.path: _change_key(c) for c in changes}
+    pending = {path: key for path, key in keys.items() if build.stale(path, key)}
     for path, text in _render_changes(archive.root, [c for c in changes if c.path in pending]):
         build.write(path, text)
         build.manifest[path] = pending[path]
@@ -75,8 +76,9 @@ class _Build:
             self.manifest = json.loads(self.manifest_path.read_text())
         except (OSError, ValueError):
             self.manifest = {}
-        if self.manifest.get("templates") != _templates_digest():
-            self.manifest = {"templates": _templates_digest()}
+        templates = _templates_digest()
+        if self.manifest.get("templates") != templates:
+            self.manifest = {"templates": templates}
 
     def stale(self, path: str, key: str) -> bool:
         return self.manifest.get(path) != key or not (self.out / path).exists()
