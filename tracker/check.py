@@ -29,7 +29,6 @@ VIA_BROWSER = "browser"
 
 # What a site that refuses plain clients answers instead of the page.
 _BLOCKED_STATUS = {403, 406}
-_HTTP_STATUS = re.compile(r"^HTTP (\d{3})\b")
 _CHALLENGE_MAX_BYTES = 64 * 1024  # a bot check is small; a long page naming a marker is a real page
 _CHALLENGE_MARKERS = (b"cf-chl", b"challenge-platform", b"just a moment",
                       b"enable javascript and cookies", b"_incapsula_resource", b"px-captcha")
@@ -155,8 +154,7 @@ def _browser_may_help(source: Source, error: TrackerError) -> bool:
         return False
     if isinstance(error, ExtractError):
         return _no_text(error)
-    match = _HTTP_STATUS.match(str(error))
-    status = int(match.group(1)) if match else None
+    status = error.status
     return status in _BLOCKED_STATUS or (status == 429 and not error.retry_after)
 
 

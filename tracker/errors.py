@@ -10,10 +10,13 @@ class TrackerError(Exception):
 class FetchError(TrackerError):
     """A source could not be fetched (HTTP error, network, size cap, bad URL)."""
 
-    def __init__(self, message: str, transient: bool = False, retry_after: float | None = None):
+    def __init__(
+        self, message: str, transient: bool = False, retry_after: float | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.transient = transient
         self.retry_after = retry_after
+        self.status = status  # the HTTP status, when the server answered with an error
 
 
 class ExtractError(TrackerError):

@@ -199,6 +199,7 @@ def _get(url: str, session: requests.Session, headers: dict, limits: Limits) -> 
                 f"HTTP {response.status_code} {response.reason or ''}".strip(),
                 transient=response.status_code in _TRANSIENT_STATUS,
                 retry_after=_retry_after(response),
+                status=response.status_code,
             )
         content = _read_body(response, limits, started)
         return Snapshot(
