@@ -1,5 +1,6 @@
 """fetch: one document over HTTP(S) or file://, politely, within limits, failing in one line."""
 
+import base64
 import socket
 import threading
 import time
@@ -79,6 +80,20 @@ def test_redirects_are_followed_and_the_final_url_recorded(server):
     assert snapshot.url == server.url("/old")
     assert snapshot.final_url == new
     assert snapshot.content == b"<p>moved here</p>"
+
+
+def test_a_relative_redirect_is_recorded_as_a_whole_url(server):
+    server.serve("/here", status=302, headers={"Location": "/there"})
+    server.serve("/there", "<p>moved</p>")
+    assert fetch(server.url("/here"), limits=FAST).final_url == server.url("/there")
+
+
+def test_credentials_in_the_url_are_sent_as_basic_authorization_not_as_part_of_the_url(server):
+    url = server.serve("/private", "<p>members</p>").replace("http://", "http://alice:s%40cret@")
+    snapshot = fetch(url, limits=FAST)
+    sent = server.hits("/private")[0]
+    assert sent["Authorization"] == "Basic " + base64.b64encode(b"alice:s@cret").decode()
+    assert "alice" not in snapshot.final_url
 
 
 def test_redirect_loop_is_a_fetch_error_mentioning_redirects(server):

@@ -27,6 +27,7 @@ CANDIDATE = 40  # below this, two pledges are not even considered
 BEST = 5  # candidates kept per pledge: enough for pairing and merges, bounded work
 COVERED = 0.7  # share of a pledge's words found in a longer one for a merge or split
 WHOLE = 0.6  # share of the merged (split) pledge's words found in its parts
+_MAX_COPY_PAIRS = 50_000  # beyond this many candidate pairs of copies, copies are paired in order
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,19 @@ def _identical(old_keys: list[str], new_keys: list[str]) -> dict[int, int]:
     pairs = {}
     for k, olds in where_old.items():
         news = where_new.get(k, [])
-        if len(olds) == 1 and len(news) == 1 or len(olds) * len(news) > 10_000:
-            pairs.update(zip(olds, news, strict=False))
+        extra = abs(len(olds) - len(news))
+        if extra == 0 or not news or len(olds) * (2 * extra + 1) > _MAX_COPY_PAIRS:
+            pairs.update(zip(olds, news, strict=False))  # as many copies as before: in order
             continue
+        # Copies keep their order, so the r-th old copy pairs with one of the new copies
+        # r - extra … r + extra: only those are weighed, not every old copy with every new one.
+        candidates = sorted(
+            (abs(i * scale_old - news[s] * scale_new), i, news[s])
+            for r, i in enumerate(olds)
+            for s in range(max(0, r - extra), min(len(news), r + extra + 1))
+        )
         taken: set[int] = set()
-        for _, i, j in sorted(
-            (abs(i * scale_old - j * scale_new), i, j) for i in olds for j in news
-        ):
+        for _, i, j in candidates:
             if i not in pairs and j not in taken:
                 pairs[i] = j
                 taken.add(j)

@@ -58,6 +58,8 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
     alignment = align([p.text for p in old], [p.text for p in new])
     found: list[tuple[float, Change]] = []
     for i, j in alignment.pairs:
+        if key(old[i].text) == key(new[j].text):
+            continue  # the same words, perhaps moved: not a change
         if _reportable([old[i], new[j]]) and not _cosmetic(old[i].text, new[j].text, language):
             verdict = classify(old[i].text, new[j].text, language)
             change = Change(verdict.type, old[i].text, new[j].text, verdict.reasons, new[j].context)

@@ -126,7 +126,14 @@ def _is_title(text: str) -> bool:
 
 
 def split_sentences(text: str, language: Language) -> list[str]:
-    """Split at sentence ends, but not after abbreviations, initials or ordinals."""
+    """Split at sentence ends, but not after abbreviations, initials or ordinals (memoized:
+    two versions of a document share most of their paragraphs)."""
+    return list(_split_sentences(text, language.code))
+
+
+@lru_cache(maxsize=1 << 14)
+def _split_sentences(text: str, code: str) -> tuple[str, ...]:
+    language = load(code)
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -135,7 +142,7 @@ def split_sentences(text: str, language: Language) -> list[str]:
         sentences.append(text[start : match.end()].strip())
         start = match.end()
     sentences.append(text[start:].strip())
-    return [s for s in sentences if any(c.isalnum() for c in s)]
+    return tuple(s for s in sentences if any(c.isalnum() for c in s))
 
 
 def _is_abbreviation(before: str, language: Language) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -47,8 +48,14 @@ class Language:
     numbers: dict[str, int]
 
     def pattern(self, category: str) -> re.Pattern[str]:
-        """All phrases of a cue category as one regex, longest phrases tried first."""
-        return _union(tuple(source for _, source in self.cues.get(category, ())))
+        """All phrases of a cue category as one regex, longest phrases tried first (compiled
+        once per run, by whichever thread asks first: the engine asks thousands of times)."""
+        try:
+            return _PATTERNS[self.code, category]
+        except KeyError:
+            with _LOADING:
+                found = _union(tuple(source for _, source in self.cues.get(category, ())))
+                return _PATTERNS.setdefault((self.code, category), found)
 
 
 def _word(word: str) -> str:
@@ -99,7 +106,8 @@ def available() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in _HERE.glob("*.toml")))
 
 
-_LOADING = threading.Lock()
+_LOADING = threading.RLock()
+_PATTERNS: dict[tuple[str, str], re.Pattern[str]] = {}
 
 
 def load(code: str) -> Language:
@@ -151,11 +159,12 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def detect(text: str) -> str:
     """The language whose stopwords are most frequent in `text`; the default when none occur."""
-    words = [w.lower() for w in _WORDS.findall(text[:20000])]
+    words = Counter(_WORDS.findall(text[:20000].lower()))
     best, best_count = DEFAULT, 0
     for code in available():
-        stopwords = _stopwords(code)
-        count = sum(1 for w in words if w in stopwords)
+        with _LOADING:
+            stopwords = _stopwords(code)
+        count = sum(n for w, n in words.items() if w in stopwords)
         if count > best_count:
             best, best_count = code, count
     return best
