@@ -75,3 +75,42 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path):
     for version in versions:
         json.loads((tmp_path / "acme" / "privacy" / f"{version.id}.json").read_text())
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_states_saved_in_a_batch_reach_the_disk_at_its_end_beside_other_writers(tmp_path):
+    run, other = Archive(tmp_path), Archive(tmp_path)
+    with run.batch():
+        run.save_state("acme", "privacy", {"status": "unchanged"})
+        assert run.state("acme", "privacy") == {"status": "unchanged"}  # the run sees its own
+        assert other.state("acme", "privacy") == {}  # not written yet: one write per run
+        other.save_state("globex", "terms", {"status": "failed"})  # another process, meanwhile
+    assert Archive(tmp_path).states() == {"acme/privacy": {"status": "unchanged"},
+                                          "globex/terms": {"status": "failed"}}
+
+
+def test_versions_recorded_in_a_batch_are_indexed_at_its_end(tmp_path):
+    from tracker import index
+
+    archive = Archive(tmp_path)
+    with archive.batch():
+        record(archive, "one\n")
+        record(archive, "two\n", T0 + timedelta(days=1))
+        assert index.counts(tmp_path) == {}
+    assert index.counts(tmp_path) == {("acme", "privacy"): 2}
+
+
+def test_states_of_an_archive_kept_one_file_per_document_are_still_read(tmp_path):
+    legacy = tmp_path / "_state" / "acme" / "privacy.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text('{"etag": "\\"v1\\"", "status": "unchanged"}')
+    archive = Archive(tmp_path)
+    assert archive.state("acme", "privacy")["etag"] == '"v1"'
+    archive.save_state("globex", "terms", {"status": "new"})
+    assert set(Archive(tmp_path).states()) == {"acme/privacy", "globex/terms"}
+
+
+def test_an_unreadable_state_file_is_one_clear_error(tmp_path):
+    (tmp_path / "_state").mkdir()
+    (tmp_path / "_state" / "checks.json").write_text("{not json")
+    with pytest.raises(ArchiveError, match="unreadable state file"):
+        Archive(tmp_path).state("acme", "privacy")

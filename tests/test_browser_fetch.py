@@ -4,7 +4,6 @@ These drive Debian's Chromium (`.ci/run` installs it) through Playwright; withou
 it they fail, saying so, rather than pass without having looked.
 """
 
-import json
 from pathlib import Path
 
 import pytest
@@ -96,7 +95,7 @@ def test_text_written_by_a_script_is_archived_via_the_browser(server, workspace,
     assert "1 new, 0 changed, 0 unchanged, 0 failed (1 via browser)" in result.output
     text = latest_text(workspace, "acme/privacy")
     assert PLEDGE in text and "Home" not in text
-    state = json.loads((workspace / "snapshots/_state/acme/privacy.json").read_text())
+    state = Archive(workspace / "snapshots").state("acme", "privacy")
     assert state["via"] == "browser" and state["etag"] is None
 
     again = tracker("check")  # the browser renders the same page: a hash, no new version

@@ -172,7 +172,7 @@ def test_state_keeps_the_etag_and_the_next_check_is_conditional(server, workspac
     archive = Archive(Path("snapshots"))
     source = acme(server.serve("/p", handler=conditional))
     check(archive, source)
-    state = json.loads((workspace / "snapshots/_state/acme/privacy-policy.json").read_text())
+    state = archive.state("acme", "privacy-policy")
     assert state["etag"] == '"v1"'
     assert state["last_modified"] == "Sat, 01 Mar 2025 10:00:00 GMT"
     [outcome] = check(archive, source, at=T0 + timedelta(hours=12))

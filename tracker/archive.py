@@ -5,11 +5,16 @@ Layout under the archive folder (snapshots/ by default):
     <service>/<document>/<version>.md    normalized text of a version
     <service>/<document>/<version>.json  its metadata and its changes against the previous one
     _raw/<hash[:2]>/<hash>.<kind>        raw bytes as fetched, once per content hash
-    _state/<service>/<document>.json     last check (time, status, error, validators)
+    _state/checks.json                   last check of every document (time, status, error, validators)
 
 A version's .json is written last: it is what makes the version exist, so a
 run killed half-way leaves at most an unreferenced file, never a broken version.
 Nothing is ever overwritten except the _state files, which hold no history.
+
+A run of `tracker check` writes the last-check states and the index rows once, at
+its end (`Archive.batch`), not once per document: for an unchanged document those
+writes cost more than fetching it. A run killed half-way loses only its states:
+the next run fetches again and finds the texts it recorded.
 """
 
 import fcntl
@@ -18,6 +23,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -30,6 +36,7 @@ from tracker.errors import ArchiveError
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 TMP_SUFFIX = ".tmp"  # files being written: .<name>.<pid>.<random>.tmp
 _VERSION_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$")
+STATES = "_state/checks.json"
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,11 @@ class Archive:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._guard = threading.Lock()
+        self._batches = 0  # open batch() blocks
+        self._states: dict[str, dict] = {}  # states saved during a batch, not yet written
+        self._known: dict[str, dict] | None = None  # the states on disk when the batch began
+        self._rows: list[tuple[str, str, Version]] = []  # index rows recorded during a batch
 
     # -- reading -------------------------------------------------------------
 
@@ -119,11 +131,26 @@ class Archive:
 
     def state(self, service: str, document: str) -> dict:
         """The last check of a document ({} if never checked)."""
-        path = self._state_path(service, document)
+        key = self._key(service, document)
+        with self._guard:
+            if key in self._states:
+                return dict(self._states[key])
+            if self._known is not None:
+                return dict(self._known.get(key, {}))
+        return self.states().get(key, {})
+
+    def states(self) -> dict[str, dict]:
+        """The last check of every document checked, by "service/document"."""
+        found = self._read_states()
+        with self._guard:
+            return {**found, **self._states}
+
+    def _read_states(self) -> dict[str, dict]:
+        path = self.root / STATES
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return json.loads(path.read_bytes())
         except FileNotFoundError:
-            return {}
+            return _states_per_file(self.root / "_state")
         except (OSError, ValueError) as error:
             raise ArchiveError(f"unreadable state file {path}: {error}") from None
 
@@ -132,14 +159,31 @@ class Archive:
     @contextmanager
     def lock(self, service: str, document: str) -> Iterator[None]:
         """Hold a document exclusively: two runs never record versions of it at once."""
-        path = self._state_path(service, document).with_suffix(".lock")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        self._key(service, document)
+        with _flock(self.root / "_state" / service / f"{document}.lock"):
+            yield
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Keep the states saved and the versions indexed inside the block, and write them
+        at its end in one go each (merged with what other processes wrote meanwhile)."""
+        known = self._read_states()
+        with self._guard:
+            self._batches += 1
+            if self._known is None:
+                self._known = known
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._batches -= 1
+                states, rows = (self._states, self._rows) if not self._batches else ({}, [])
+                if not self._batches:
+                    self._states, self._rows, self._known = {}, [], None
+            if rows:
+                index.add(self.root, rows)
+            if states:
+                self._merge_states(states)
 
     def store_raw(self, content: bytes, kind: str) -> str:
         """Keep raw bytes once per content hash; returns the hash."""
@@ -188,13 +232,28 @@ class Archive:
         if not version.same_as:
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"))
         _write_new(folder / f"{version.id}.json", _dump(asdict(version)))
-        index.add(self.root, service, document, version)
+        with self._guard:
+            if self._batches:
+                self._rows.append((service, document, version))
+                return version
+        index.add(self.root, [(service, document, version)])
         return version
 
     def save_state(self, service: str, document: str, state: dict) -> None:
-        """Replace the last check's state; not synced to disk: it holds no history."""
-        path = self._state_path(service, document)
-        os.replace(_write_aside(path, _dump(state), durable=False), path)
+        """Replace a document's last-check state (at the end of the batch, inside one)."""
+        key = self._key(service, document)
+        with self._guard:
+            if self._batches:
+                self._states[key] = state
+                return
+        self._merge_states({key: state})
+
+    def _merge_states(self, states: dict[str, dict]) -> None:
+        """Write states over those on disk; not synced: they hold no history."""
+        path = self.root / STATES
+        with _flock(path.with_suffix(".lock")):
+            merged = {**self.states(), **states}
+            os.replace(_write_aside(path, _dump(dict(sorted(merged.items()))), durable=False), path)
 
     def health(self) -> dict:
         """What `tracker run` last said of its schedule ({} if it never ran)."""
@@ -215,9 +274,9 @@ class Archive:
                 raise ArchiveError(f"{name!r} is not a valid service or document name")
         return self.root / service / document
 
-    def _state_path(self, service: str, document: str) -> Path:
+    def _key(self, service: str, document: str) -> str:
         self._folder(service, document)
-        return self.root / "_state" / service / f"{document}.json"
+        return f"{service}/{document}"
 
     def _read_version(self, path: Path) -> Version:
         try:
@@ -235,6 +294,28 @@ class Archive:
         while (folder / f"{candidate}.json").exists() or (folder / f"{candidate}.md").exists():
             candidate, n = f"{wanted}-{n}", n + 1
         return candidate
+
+
+def _states_per_file(folder: Path) -> dict[str, dict]:
+    """The states of an archive written before they were kept in one file (one per document)."""
+    found = {}
+    for path in folder.glob("*/*.json"):
+        try:
+            found[f"{path.parent.name}/{path.stem}"] = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue  # a state holds no history: the next check writes it anew
+    return found
+
+
+@contextmanager
+def _flock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _order(version: str) -> tuple[str, int]:

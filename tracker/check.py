@@ -76,7 +76,7 @@ def check_all(
         return outcome
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
+        with archive.batch(), ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
             return list(pool.map(one, sources))
     finally:
         if browser is None:

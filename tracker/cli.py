@@ -81,9 +81,9 @@ def list_sources(ctx):
     from tracker import index
 
     watchlist, archive = _sources(ctx), _archive(ctx)
-    counts = index.counts(archive.root)
+    counts, states = index.counts(archive.root), archive.states()
     for source in watchlist.sources:
-        state = archive.state(source.service, source.document)
+        state = states.get(source.key, {})
         count = counts.get((source.service, source.document), 0)
         status = state.get("status", "never checked")
         if state.get("error"):

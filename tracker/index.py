@@ -24,10 +24,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def add(root: Path, service: str, document: str, version) -> None:
-    """Index one version (after its files are written)."""
+def add(root: Path, versions: list[tuple[str, str, object]]) -> None:
+    """Index versions (service, document, version) after their files are written, in one transaction."""
     with closing(_connect(root / FILE)) as db, db:
-        db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)", _row(service, document, version))
+        db.executemany("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [_row(service, document, version) for service, document, version in versions])
 
 
 def _row(service: str, document: str, version) -> tuple:

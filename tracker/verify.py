@@ -6,7 +6,6 @@ version's text whose metadata was never written. Verify removes them and
 reports everything else as a problem, one line each.
 """
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +44,10 @@ def verify(archive: Archive) -> Report:
         index.rebuild(archive.root, on_files)
         removed.append(f"{index.FILE} (brought up to date: {len(wanted - indexed)} version(s) added, "
                        f"{len(indexed - wanted)} dropped)")
-    for path in (archive.root / "_state").rglob("*.json") if (archive.root / "_state").is_dir() else ():
-        try:
-            json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            problems.append(f"{path.relative_to(archive.root)}: unreadable state ({error})")
+    try:
+        archive.states()
+    except ArchiveError as error:
+        problems.append(str(error))
     return Report(tuple(problems), tuple(removed), count)
 
 

@@ -49,9 +49,9 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     build.render("index.html", "index.html", root="", title="What changed in the promises",
                  losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
                  totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
-    next_runs = archive.health().get("next_runs", {})
+    next_runs, states = archive.health().get("next_runs", {}), archive.states()
     build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
-                 sources=[(s, archive.state(s.service, s.document), next_runs.get(s.key)) for s in sources])
+                 sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
     entries = feeds.EntryCache()
     for feed in _feeds(services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])

@@ -90,6 +90,7 @@ def read(archive: Archive, sources: tuple[Source, ...]) -> list[Service]:
     by_key = {source.key: source for source in sources}
     names = {source.service: source.name for source in sources if source.name}
     services: dict[str, list[Document]] = {}
+    states = archive.states()
     for service, document in archive.documents():
         versions = tuple(archive.versions(service, document))
         ids = {v.id: v for v in versions}
@@ -100,7 +101,7 @@ def read(archive: Archive, sources: tuple[Source, ...]) -> list[Service]:
         )
         source = by_key.get(f"{service}/{document}")
         services.setdefault(service, []).append(Document(
-            service, document, versions, changes, archive.state(service, document),
+            service, document, versions, changes, states.get(f"{service}/{document}", {}),
             public_url(source.url) if source else None,
         ))
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
