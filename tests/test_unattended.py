@@ -10,7 +10,7 @@ from conftest import page
 from tracker.archive import Archive
 from tracker.check import check_all
 from tracker.cli import cli
-from tracker.fetch import HostGate
+from tracker.fetch import LOOPBACK_AT_ONCE, HostGate
 from tracker.watchlist import Source
 
 LONG = page(*[f"We keep your order number {n} for one year and never sell it." for n in range(40)])
@@ -95,6 +95,29 @@ def test_one_host_gets_one_request_at_a_time_with_a_pause_between():
     assert all(later - end >= 0.19 for (_, end), (later, _) in zip(on_a, on_a[1:], strict=False))
     b_start = next(s for u, s, _ in spans if "b.example" in u)
     assert b_start < on_a[1][0]  # another host does not wait for a.example
+
+
+def test_a_server_on_this_machine_gets_a_few_requests_at_once_without_pauses():
+    """A local server (tests, a mirror) is often small: a few connections at a time, no pause."""
+    gate, lock, busy, most = HostGate(delay=1.0), threading.Lock(), [0], [0]
+
+    def visit(n):
+        with gate.turn(f"http://127.0.0.1:8000/{n}"):
+            with lock:
+                busy[0] += 1
+                most[0] = max(most[0], busy[0])
+            time.sleep(0.05)
+            with lock:
+                busy[0] -= 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=visit, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == LOOPBACK_AT_ONCE
+    assert time.monotonic() - started < 1.0  # no politeness pause on loopback
 
 
 def test_a_host_asking_to_wait_is_left_alone_for_that_long():

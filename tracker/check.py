@@ -22,6 +22,7 @@ from tracker.errors import ExtractError, FetchError, TrackerError
 from tracker.extract import extract, sniff
 from tracker.fetch import Client, Limits, Snapshot, new_client
 from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
+from tracker.workers import IN_THREAD, Workers
 
 NEW, CHANGED, UNCHANGED, HELD, FAILED = "new", "changed", "unchanged", "held", "failed"
 SUSPECT_RATIO = 0.5  # a text this much shorter than the last version is held until seen twice
@@ -64,19 +65,21 @@ def check_all(
     """Check sources concurrently; one failing source never stops the others.
 
     One browser serves the whole run (started only if a source needs it) and is
-    closed at the end; pass one to share it with the caller instead."""
+    closed at the end; pass one to share it with the caller instead. Pages that
+    changed are read and compared in other processes when the run is large."""
     sources = list(sources)
+    cores = Workers.for_run(len(sources))  # first: forked before any thread of the run
     client = new_client(workers, limits, allow_file)
     run_browser = browser or Browser()
 
     def one(source: Source) -> Outcome:
-        outcome = check_source(source, archive, client, now=now, browser=run_browser)
+        outcome = check_source(source, archive, client, now=now, browser=run_browser, cores=cores)
         if on_done:
             on_done(outcome)
         return outcome
 
     try:
-        with archive.batch(), ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
+        with cores, archive.batch(), ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
             return list(pool.map(one, sources))
     finally:
         if browser is None:
@@ -89,13 +92,14 @@ def check_source(
     client: Client,
     now: datetime | None = None,
     browser: Browser | None = None,
+    cores: Workers = IN_THREAD,
 ) -> Outcome:
     """Fetch, extract and archive one source, recording the check in its state.
 
     Without a browser given, one is started for this check alone if the source needs it."""
     if browser is None:
         with Browser() as own:
-            return check_source(source, archive, client, now, own)
+            return check_source(source, archive, client, now, own, cores)
     state = archive.state(source.service, source.document)
     checked_at = now or datetime.now(UTC)
     same_url = state.get("url") == public_url(source.url)
@@ -110,7 +114,7 @@ def check_source(
             )
             if source.browser == AUTO and _browsable(source.url) and _is_challenge(snapshot):
                 raise _NeedsBrowser("the site answered with a bot check (a challenge page)")
-            outcome = _archive(source, archive, snapshot, known, checked_at)
+            outcome = _archive(source, archive, snapshot, known, checked_at, cores)
         except (_NeedsBrowser, FetchError, ExtractError) as error:
             if not isinstance(error, _NeedsBrowser) and not _browser_may_help(source, error):
                 raise
@@ -120,7 +124,7 @@ def check_source(
                 if _is_challenge(page.snapshot):
                     raise FetchError("the site answered with a bot check (a challenge page)")
                 snapshot, parties = page.snapshot, page.third_parties
-                outcome = _archive(source, archive, snapshot, known, checked_at, parties)
+                outcome = _archive(source, archive, snapshot, known, checked_at, cores, parties)
             except TrackerError as failure:
                 failure.args = (_in_browser(str(error), str(failure)),)
                 raise
@@ -176,21 +180,18 @@ def _is_challenge(snapshot: Snapshot) -> bool:
 
 def _archive(
     source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime,
-    third_parties: tuple[str, ...] = (),
+    cores: Workers, third_parties: tuple[str, ...] = (),
 ) -> Outcome:
     if state.get("raw") and (snapshot.not_modified or sha256(snapshot.content) == state["raw"]):
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
-    text = extract(snapshot.content, kind, snapshot.charset, source.select, source.remove)
+    text, lang = cores.run(read, snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)
     text_hash = sha256(text.encode("utf-8"))
     with archive.lock(source.service, source.document):
         versions = archive.versions(source.service, source.document)
         latest = versions[-1] if versions else None
         if latest and latest.text_sha256 == text_hash:
             return Outcome(source, UNCHANGED)
-        from tracker.compare import compare, detect_language
-
-        lang = source.lang or detect_language(text)
         changes = []
         if latest:
             old_text = archive.text(source.service, source.document, latest)
@@ -199,7 +200,7 @@ def _archive(
                 return Outcome(source, HELD, held=text_hash, error=(
                     f"the text is {shorter}% shorter than the last version (an error page?); "
                     "it is recorded if a later check sees it again"))
-            changes = [change.to_dict() for change in compare(old_text, text, lang)]
+            changes = cores.run(changes_between, old_text, text, lang)
         # raw bytes are kept with the versions they made, not for every markup-only change
         version = archive.record(
             source.service,
@@ -215,6 +216,22 @@ def _archive(
             versions=versions,
         )
     return Outcome(source, CHANGED if latest else NEW, version=version)
+
+
+def read(content: bytes, kind: str, charset: str | None, select: tuple[str, ...], remove: tuple[str, ...],
+         lang: str | None) -> tuple[str, str]:
+    """The normalized text of a fetched document, and its language (`lang` if given)."""
+    from tracker.compare import detect_language
+
+    text = extract(content, kind, charset, select, remove)
+    return text, lang or detect_language(text)
+
+
+def changes_between(old_text: str, new_text: str, lang: str) -> list[dict]:
+    """The pledge changes between two versions, as recorded in the archive."""
+    from tracker.compare import compare
+
+    return [change.to_dict() for change in compare(old_text, new_text, lang)]
 
 
 def _save_state(

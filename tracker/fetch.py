@@ -38,6 +38,7 @@ from tracker.errors import FetchError
 
 USER_AGENT = f"PledgeTracker/{__version__} (archives privacy policies; +https://pledge-tracker.example/bot)"
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+LOOPBACK_AT_ONCE = 4  # requests at once to a server on this machine
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,14 @@ class Snapshot:
 
 class HostGate:
     """Politeness: one request at a time per host, a pause between two, and the wait a
-    host asked for with Retry-After. Loopback hosts (tests, demos, benchmarks) pass freely:
-    nobody else's site is behind them."""
+    host asked for with Retry-After. Loopback hosts (tests, demos, benchmarks) need no
+    pause, nobody else's site is behind them, but get a few requests at a time only: a
+    local server is often a small one (Python's http.server queues 5 connections), and a
+    connection it drops costs a one-second retry of the handshake."""
 
     def __init__(self, delay: float = 1.0):
         self.delay = delay
+        self._loopback = threading.BoundedSemaphore(LOOPBACK_AT_ONCE)
         self._locks: dict[str, threading.Lock] = {}
         self._not_before: dict[str, float] = {}
         self._guard = threading.Lock()
@@ -82,7 +86,8 @@ class HostGate:
     def turn(self, url: str) -> Iterator[None]:
         host = (urlsplit(url).hostname or "").lower()
         if _is_loopback(host):
-            yield
+            with self._loopback:
+                yield
             return
         with self._guard:
             lock = self._locks.setdefault(host, threading.Lock())

@@ -56,9 +56,13 @@ def decode(content: bytes, declared: str | None = None) -> str:
         return content.decode(best.encoding if best else "latin-1", errors="replace")
 
 
+# Control characters other than tab and line breaks, and the replacement character.
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
 def _check_is_text(text: str) -> None:
     sample = text[:20_000]
-    junk = sum(1 for ch in sample if ch < " " and ch not in "\n\r\t" or ch == "\ufffd")
+    junk = len(_JUNK.findall(sample))
     if junk > max(8, len(sample) // 50):
         raise ExtractError("the document is binary data, not text")
 

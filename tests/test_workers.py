@@ -1,0 +1,83 @@
+"""Reading and comparing in other processes: same results, same one-line errors, no process left."""
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import page
+
+from tracker.archive import Archive
+from tracker.check import CHANGED, FAILED, NEW, UNCHANGED, changes_between, check_all, read
+from tracker.cli import cli
+from tracker.errors import ExtractError
+from tracker.watchlist import Source
+from tracker.workers import MIN_SOURCES, Workers, pool_size
+
+TRACKER = Path(sys.executable).with_name("tracker")
+OLD = "We share your email address only with your consent."
+NEW_TEXT = "We share your email address with our partners."
+
+
+def test_a_pool_reads_and_compares_as_the_calling_thread_does():
+    html = page(OLD, "You can delete your account at any time.").encode()
+    args = (html, "html", "utf-8", ("main",), (), None)
+    with Workers(2) as pool:
+        assert pool.run(read, *args) == read(*args)
+        changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
+        assert [c["type"] for c in changes] == ["weakened"]
+        assert changes == changes_between(OLD + "\n", NEW_TEXT + "\n", "en")
+        with pytest.raises(ExtractError, match="binary data, not text"):
+            pool.run(read, bytes(range(256)) * 40, "html", None, (), (), None)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server, workspace):
+    n = MIN_SOURCES + 4
+    sources = []
+    for i in range(n):
+        url = server.serve(f"/{i}", page(OLD, f"Service {i} keeps your data for 30 days."))
+        sources.append(Source(f"svc-{i}", "privacy", url))
+    server.serve("/0", bytes(range(256)) * 40)  # binary junk
+    archive = Archive(workspace / "snapshots")
+    first = check_all(sources, archive)
+    assert [o.status for o in first].count(NEW) == n - 1
+    assert first[0].status == FAILED and first[0].error == "the document is binary data, not text"
+    server.serve("/5", page(NEW_TEXT, "Service 5 keeps your data for 30 days."))
+    second = {o.source.service: o for o in check_all(sources, archive)}
+    assert second["svc-5"].status == CHANGED
+    assert [c["type"] for c in second["svc-5"].version.changes] == ["weakened"]
+    assert sum(o.status == UNCHANGED for o in second.values()) == n - 2
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(pool_size(MIN_SOURCES) == 0, reason="no process pool on this machine (one core, or not Linux)")
+def test_killing_a_run_takes_its_pool_processes_with_it(server, workspace, release):
+    def stalls(handler):
+        release.wait(20)
+
+    runner = CliRunner()
+    for i in range(MIN_SOURCES):
+        server.serve(f"/{i}", handler=stalls)
+        runner.invoke(cli, ["add", server.url(f"/{i}"), "--service", f"svc-{i}", "--document", "privacy"])
+    run = subprocess.Popen([str(TRACKER), "check"], start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not server.requests and time.monotonic() < deadline:  # fetching: the pool is forked
+        time.sleep(0.05)
+    assert server.requests, "the run never started fetching"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(run.pid, 0)  # anyone left in the run's process group?
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("pool processes outlived the run that forked them")
