@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 MIN_SOURCES = 16  # below this, forking costs more than it saves
+NICE = 10  # fetching keeps the cores it needs; reading and comparing fill the rest
 _ORPHAN_POLL = 0.5  # seconds between two looks at whether the run is still alive
 
 T = TypeVar("T")
@@ -79,6 +80,9 @@ def _leave_with_parent(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
+    os.nice(NICE)
+    import tracker.compare  # noqa: F401
+    import tracker.extract.html  # noqa: F401
 
 
 IN_THREAD = Workers()  # no pool: everything runs in the calling thread
