@@ -65,10 +65,11 @@ class Workers:
 
 
 def pool_size(sources: int) -> int:
-    """One process per core for a run large enough, on a machine with cores to spare; else 0.
-    Linux only: elsewhere forking a process that has loaded system libraries is unsafe."""
+    """Processes for a run: one per core but the one the run's fetching keeps busy, for a run
+    large enough on a machine with cores to spare; else none. Linux only: elsewhere forking a
+    process that has loaded system libraries is unsafe."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    return cores if sys.platform == "linux" and cores > 1 and sources >= MIN_SOURCES else 0
+    return cores - 1 if sys.platform == "linux" and cores > 1 and sources >= MIN_SOURCES else 0
 
 
 def _leave_with_parent(parent: int) -> None:
