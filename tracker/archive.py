@@ -158,10 +158,16 @@ class Archive:
 
     @contextmanager
     def lock(self, service: str, document: str) -> Iterator[None]:
-        """Hold a document exclusively: two runs never record versions of it at once."""
-        self._key(service, document)
-        with _flock(self.root / "_state" / service / f"{document}.lock"):
+        """Hold a document exclusively: two runs never record versions of it at once.
+        The lock is on the document's folder: no lock file to create for every document."""
+        folder = self._folder(service, document)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
             yield
+        finally:
+            os.close(handle)  # closing releases the lock
 
     @contextmanager
     def batch(self) -> Iterator[None]:
