@@ -1,11 +1,12 @@
 """Time `tracker check` on N generated policies served on loopback, with peak memory.
 
-    .venv/bin/python bench/check_speed.py [--n 200]
+    .venv/bin/python bench/check_speed.py [--n 200 1000]
 
-Generates N policy pages (about 25 KB each), adds them with `tracker add`,
-then times a first `tracker check` (everything new), a second one where every
-tenth page changed, and a third where nothing changed. Prints one line per run:
-seconds, peak RSS of the tracker process, and its summary line.
+Generates N policy pages (about 25 KB each), writes them into a watchlist, then
+times a first `tracker check` (everything new), a second one where every tenth
+page changed, and a third where nothing changed. Prints one line per run: seconds,
+peak RSS of the tracker process, and its summary line; with several N, the time of
+each run relative to the first N (the cost should grow linearly: 5x sources, <= 5.5x time).
 """
 
 import argparse
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 TRACKER = Path(sys.executable).with_name("tracker")
+LABELS = ("first", "second", "third")
 WORDS = ("collect", "keep", "share", "encrypt", "delete", "transfer", "use", "store")
 TOPICS = ("email address", "location", "payment details", "contacts", "device identifiers", "health data")
 
@@ -67,21 +69,35 @@ def timed_check(workdir: Path) -> tuple[float, float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200)
-    n = parser.parse_args().n
+    parser.add_argument("--n", type=int, nargs="+", default=[200])
+    sizes = parser.parse_args().n
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    times: dict[int, list[float]] = {}
+    for n in sizes:
+        times[n] = run(n, server.server_port)
+    for n in sizes[1:]:
+        pairs = zip(LABELS, times[n], times[sizes[0]], strict=True)
+        ratios = ", ".join(f"{label} {t / base:.2f}x" for label, t, base in pairs)
+        print(f"n={n} vs n={sizes[0]} ({n / sizes[0]:.1f}x sources): {ratios}")
+    server.shutdown()
+
+
+def run(n: int, port: int) -> list[float]:
+    """The three checks of n sources; their seconds."""
+    seconds_each = []
     with tempfile.TemporaryDirectory(prefix="tracker-bench-") as tmp:
         workdir = Path(tmp)
         with open(workdir / "watchlist.toml", "w") as watchlist:  # written at once: `add` ×N is not timed
             for i in range(n):
-                watchlist.write(f'[svc-{i:04d}.privacy-policy]\nurl = "http://127.0.0.1:{server.server_port}/{i}.html"\n'
+                watchlist.write(f'[svc-{i:04d}.privacy-policy]\nurl = "http://127.0.0.1:{port}/{i}.html"\n'
                                 f'select = ["main"]\nlang = "en"\n\n')
         for label, generation in (("first", 0), ("second (n/10 changed)", 1), ("third (unchanged)", 1)):
             Handler.generation = generation
             seconds, peak, summary = timed_check(workdir)
+            seconds_each.append(seconds)
             print(f"n={n} {label}: {seconds:.2f} s, peak RSS {peak:.0f} MB, {summary}")
-    server.shutdown()
+    return seconds_each
 
 
 if __name__ == "__main__":

@@ -114,3 +114,17 @@ def test_an_unreadable_state_file_is_one_clear_error(tmp_path):
     (tmp_path / "_state" / "checks.json").write_text("{not json")
     with pytest.raises(ArchiveError, match="unreadable state file"):
         Archive(tmp_path).state("acme", "privacy")
+
+
+def test_a_temporary_file_left_by_a_killed_process_with_our_pid_is_stepped_over(tmp_path, monkeypatch):
+    import itertools
+    import os
+
+    import tracker.archive
+
+    monkeypatch.setattr(tracker.archive, "_TMP_NUMBERS", itertools.count())
+    (tmp_path / "_state").mkdir()
+    (tmp_path / "_state" / f".checks.json.{os.getpid()}.0.tmp").write_text("debris")
+    archive = Archive(tmp_path)
+    archive.save_state("acme", "privacy", {"status": "new"})
+    assert Archive(tmp_path).state("acme", "privacy") == {"status": "new"}

@@ -19,10 +19,10 @@ the next run fetches again and finds the texts it recorded.
 
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +34,8 @@ from tracker import index
 from tracker.errors import ArchiveError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-TMP_SUFFIX = ".tmp"  # files being written: .<name>.<pid>.<random>.tmp
+TMP_SUFFIX = ".tmp"  # files being written: .<name>.<pid>.<n>.tmp
+_TMP_NUMBERS = itertools.count()  # with the pid, a name no other writer uses
 _VERSION_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$")
 STATES = "_state/checks.json"
 
@@ -337,14 +338,21 @@ def _dump(data: dict) -> bytes:
 def _write_aside(path: Path, data: bytes, durable: bool = True) -> Path:
     """A temporary file beside path (synced unless not durable), ready to be moved or
     linked into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=TMP_SUFFIX)
+    while True:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_TMP_NUMBERS)}{TMP_SUFFIX}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            continue  # left by a killed process that had the same pid
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         if durable:
             handle.flush()
             os.fsync(handle.fileno())
-    return Path(tmp)
+    return tmp
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -102,7 +102,7 @@ def _verify_document(archive: Archive, service: str, document: str, problems: li
 
 def _alive(tmp: Path) -> bool:
     """Whether the process that is writing a temporary file still runs."""
-    parts = tmp.name.rsplit(".", 3)  # .<name>.<pid>.<random>.tmp
+    parts = tmp.name.rsplit(".", 3)  # .<name>.<pid>.<n>.tmp
     try:
         pid = int(parts[1])
         os.kill(pid, 0)
