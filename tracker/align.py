@@ -41,7 +41,11 @@ class Alignment:
 
 def plain(text: str) -> str:
     """The text a reader sees: link targets and bare URLs dropped."""
-    return _URL.sub(" ", _LINK.sub(r"\1", text))
+    if "](" in text:
+        text = _LINK.sub(r"\1", text)
+    if "@" in text or "//" in text or "www." in text:  # the URL pattern is slow on plain prose
+        text = _URL.sub(" ", text)
+    return text
 
 
 @lru_cache(maxsize=1 << 16)

@@ -137,7 +137,8 @@ def _split_sentences(text: str, code: str) -> tuple[str, ...]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group(1) == "." and _is_abbreviation(text[start : match.start()], language):
+        # the word before the dot, looked for in the last characters only (not the whole sentence)
+        if match.group(1) == "." and _is_abbreviation(text[max(start, match.start() - 40) : match.start()], language):
             continue
         sentences.append(text[start : match.end()].strip())
         start = match.end()
