@@ -4,6 +4,7 @@ Every TrackerError ends as one line on stderr and a non-zero exit, never a trace
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -266,4 +267,19 @@ def reindex(ctx):
 
 
 def main() -> None:
-    cli(prog_name="tracker")
+    """The console script. When a command is done the process ends at once: Python's own
+    teardown (freeing every module, cache and compiled pattern) took 0.05-0.1 s of each
+    run, and a command leaves nothing to tidy (its files, pools and browser are closed)."""
+    try:
+        cli(prog_name="tracker")
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 0 if done.code is None else 1
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (tracker list | head): nothing more to say
+            pass
+    os._exit(code)
