@@ -112,7 +112,8 @@ def check_source(
             snapshot = client.fetch(
                 source.url, etag=known.get("etag"), last_modified=known.get("last_modified")
             )
-            if source.browser == AUTO and _browsable(source.url) and _is_challenge(snapshot):
+            if (source.browser == AUTO and _browsable(source.url) and not _unchanged(snapshot, known)
+                    and _is_challenge(snapshot)):
                 raise _NeedsBrowser("the site answered with a bot check (a challenge page)")
             outcome = _archive(source, archive, snapshot, known, checked_at, cores)
         except (_NeedsBrowser, FetchError, ExtractError) as error:
@@ -167,6 +168,11 @@ def _no_text(error: ExtractError) -> bool:
     return text.startswith("no text found") or "select rules match nothing" in text
 
 
+def _unchanged(snapshot: Snapshot, state: dict) -> bool:
+    """The same bytes as last time (or a 304): nothing to read, and no bot check either."""
+    return bool(state.get("raw")) and (snapshot.not_modified or sha256(snapshot.content) == state["raw"])
+
+
 def _is_challenge(snapshot: Snapshot) -> bool:
     """A small page that is a bot check ("Just a moment…", a captcha) rather than the document."""
     if snapshot.not_modified or len(snapshot.content) > _CHALLENGE_MAX_BYTES:
@@ -182,7 +188,7 @@ def _archive(
     source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime,
     cores: Workers, third_parties: tuple[str, ...] = (),
 ) -> Outcome:
-    if state.get("raw") and (snapshot.not_modified or sha256(snapshot.content) == state["raw"]):
+    if _unchanged(snapshot, state):
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
     text, lang = cores.run(read, snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)

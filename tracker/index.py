@@ -5,11 +5,16 @@ version file; `tracker reindex` rebuilds it from the files at any time, and
 `tracker verify` brings it up to date after an interrupted run.
 """
 
+from __future__ import annotations
+
 import json
 import os
-import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 FILE = "_index.sqlite"
 _SCHEMA = """CREATE TABLE IF NOT EXISTS versions (
@@ -18,6 +23,8 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS versions (
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    import sqlite3  # here: most runs never open the index
+
     connection = sqlite3.connect(path, timeout=30)
     connection.execute("PRAGMA synchronous = OFF")  # rebuildable: durability is the files' job
     connection.execute(_SCHEMA)
