@@ -260,3 +260,53 @@ def test_unsupported_scheme_is_refused_without_connecting(url):
     with pytest.raises(FetchError, match="scheme") as caught:
         fetch(url, limits=FAST)
     assert not caught.value.transient
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    """A page over HTTPS on loopback, with a certificate no authority signed."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            respond(self, 200, b"<p>over TLS</p>")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    httpd.handle_error = lambda request, address: None  # the refused handshake of the first test
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{httpd.server_port}/policy", cert
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_an_unknown_certificate_is_refused_in_one_line(https_server, monkeypatch):
+    for variable in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    url, _ = https_server
+    with pytest.raises(FetchError) as caught:
+        fetch(url, limits=FAST)
+    message = str(caught.value)  # OpenSSL words the reason its own way ("self-signed certificate")
+    assert message.startswith("secure connection refused: certificate verify failed") and "_ssl.c" not in message
+
+
+def test_the_certificate_authority_named_by_ssl_cert_file_is_trusted(https_server, monkeypatch):
+    url, cert = https_server
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    assert fetch(url, limits=FAST).content == b"<p>over TLS</p>"

@@ -9,6 +9,7 @@ must both end as a clear one-line error; urllib3 follows redirects only.
 
 import email.utils
 import ipaddress
+import os
 import threading
 import time
 import urllib.request
@@ -31,6 +32,7 @@ from urllib3.exceptions import (
     ProtocolError,
     ReadTimeoutError,
     ResponseError,
+    SSLError,
 )
 
 from tracker import __version__
@@ -122,7 +124,7 @@ class Pool:
 
     def __init__(self, size: int = 10):
         self.headers = {"User-Agent": USER_AGENT, **urllib3.util.make_headers(accept_encoding=True)}
-        self._options = {"num_pools": max(10, size), "maxsize": size, "ca_certs": certifi.where()}
+        self._options = {"num_pools": max(10, size), "maxsize": size, **_trusted_certificates()}
         self._direct = urllib3.PoolManager(**self._options)
         self._proxies = urllib.request.getproxies()
         self._via: dict[str, urllib3.ProxyManager] = {}
@@ -137,6 +139,17 @@ class Pool:
             if proxy not in self._via:
                 self._via[proxy] = urllib3.ProxyManager(proxy, **self._options)
             return self._via[proxy]
+
+
+def _trusted_certificates() -> dict:
+    """The certificate authorities the environment names (a company's own, say), else certifi's:
+    SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL reads them, REQUESTS_CA_BUNDLE as requests did."""
+    for variable in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        if os.environ.get(variable):
+            return {"ca_certs": os.environ[variable]}
+    if os.environ.get("SSL_CERT_DIR"):
+        return {"ca_cert_dir": os.environ["SSL_CERT_DIR"]}
+    return {"ca_certs": certifi.where()}
 
 
 @dataclass(frozen=True)
@@ -277,6 +290,8 @@ def _failure(error: Exception) -> FetchError:
         return FetchError("connection timed out", transient=True)
     if isinstance(error, ReadTimeoutError):
         return FetchError("the server did not answer in time", transient=True)
+    if isinstance(error, SSLError):
+        return FetchError(f"secure connection refused: {_reason(error)}")
     return FetchError(f"request failed: {_reason(error)}")
 
 
@@ -347,4 +362,5 @@ def _reason(error: Exception) -> str:
     for marker in ("Failed to establish a new connection: ", "NameResolutionError", "] "):
         if marker in text:
             text = text.split(marker, 1)[1]
+    text = text.split(" (_ssl.c:", 1)[0]  # OpenSSL's source line says nothing to a reader
     return " ".join(text.split())[:200].rstrip(")'\"")
