@@ -41,10 +41,10 @@ def test_run_checks_at_the_interval_rebuilds_the_site_and_stops_cleanly(server, 
 def test_a_recently_checked_source_is_not_checked_again_at_start(tmp_path):
     archive = Archive(tmp_path)
     source = Source("acme", "privacy", "http://127.0.0.1/p", every="12h")
-    assert _first_run(archive, source) <= datetime.now(UTC)
+    assert _first_run(archive.state("acme", "privacy"), source) <= datetime.now(UTC)
     an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
     archive.save_state("acme", "privacy", {"checked_at": an_hour_ago.isoformat()})
-    next_run = _first_run(archive, source)
+    next_run = _first_run(archive.state("acme", "privacy"), source)
     assert timedelta(hours=10, minutes=59) < next_run - datetime.now(UTC) <= timedelta(hours=11)
 
 

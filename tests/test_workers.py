@@ -81,3 +81,13 @@ def test_killing_a_run_takes_its_pool_processes_with_it(server, workspace, relea
             return
         time.sleep(0.1)
     pytest.fail("pool processes outlived the run that forked them")
+
+
+def test_a_pool_whose_process_was_killed_goes_on_in_the_calling_thread():
+    with Workers(1) as pool:
+        assert pool.run(len, "abc") == 3
+        for process in multiprocessing.active_children():  # the pool's process: out of memory, say
+            os.kill(process.pid, signal.SIGKILL)
+        changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
+        assert [c["type"] for c in changes] == ["weakened"]
+    assert multiprocessing.active_children() == []

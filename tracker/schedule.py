@@ -75,6 +75,7 @@ def run_forever(
         except WatchlistError as error:
             log(f"watchlist not reloaded: {error}")
             return
+        states = archive.states()  # read once: the file holds every document's last check
         for key in set(watched) - set(current):
             scheduler.remove_job(key)
             del watched[key]
@@ -85,7 +86,7 @@ def run_forever(
             if key in watched:
                 scheduler.remove_job(key)
             watched[key] = source
-            first = _first_run(archive, source)
+            first = _first_run(states.get(key, {}), source)
             scheduler.add_job(
                 check, "interval", args=[source], id=key, seconds=source.interval_seconds,
                 jitter=min(60, source.interval_seconds // 10), next_run_time=first,
@@ -108,9 +109,9 @@ def run_forever(
     scheduler.shutdown(wait=True)
 
 
-def _first_run(archive: Archive, source: Source) -> datetime:
+def _first_run(state: dict, source: Source) -> datetime:
     """Now for a source never checked, else one interval after its last check."""
-    checked = archive.state(source.service, source.document).get("checked_at")
+    checked = state.get("checked_at")
     now = datetime.now(UTC)
     if not checked:
         return now

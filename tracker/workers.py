@@ -50,6 +50,7 @@ class Workers:
                 return pool.submit(function, *args).result()
             except BrokenProcessPool:  # a process was killed (out of memory?): go on without them
                 self._pool = None
+                pool.shutdown(wait=True)
         return function(*args)
 
     def close(self) -> None:
