@@ -74,7 +74,8 @@ def pool_size(sources: int) -> int:
 
 
 def _leave_with_parent(parent: int) -> None:
-    """In a pool process: exit once the run that forked it is gone (killed, say)."""
+    """In a pool process: exit once the run that forked it is gone (killed, say), and let
+    fetching have the CPU first."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -83,8 +84,6 @@ def _leave_with_parent(parent: int) -> None:
 
     threading.Thread(target=watch, daemon=True).start()
     os.nice(NICE)
-    import tracker.compare  # noqa: F401
-    import tracker.extract.html  # noqa: F401
 
 
 IN_THREAD = Workers()  # no pool: everything runs in the calling thread
