@@ -310,3 +310,29 @@ def test_the_certificate_authority_named_by_ssl_cert_file_is_trusted(https_serve
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     assert fetch(url, limits=FAST).content == b"<p>over TLS</p>"
+
+
+def test_the_proxy_named_in_the_environment_is_used(server, monkeypatch):
+    """A company network reaches the web through its proxy (HTTP_PROXY), as requests did."""
+    proxied = "http://policies.example.invalid/privacy"  # a proxy is asked for the whole URL
+    server.serve(proxied, "<p>through the proxy</p>")
+    monkeypatch.setenv("HTTP_PROXY", server.url(""))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert fetch(proxied, limits=FAST).content == b"<p>through the proxy</p>"
+    assert server.hits(proxied), "the request did not go through the proxy"
+
+
+def test_hosts_in_no_proxy_are_reached_directly(server, monkeypatch):
+    with socket.socket() as probe:  # a proxy that is not there
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert fetch(server.serve("/direct", "<p>direct</p>"), limits=FAST).content == b"<p>direct</p>"
+
+
+def test_a_url_that_cannot_be_parsed_is_one_line_and_not_retried():
+    with pytest.raises(FetchError, match="^invalid URL: .*not a valid host or port") as caught:
+        fetch("http://127.0.0.1:99999999/policy", limits=FAST)
+    assert not caught.value.transient and "\n" not in str(caught.value)

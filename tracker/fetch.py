@@ -221,6 +221,10 @@ def _get(url: str, pool: Pool, headers: dict, limits: Limits) -> Snapshot:
     started = time.monotonic()
     target, credentials = _without_credentials(url)
     try:
+        urllib3.util.parse_url(target)
+    except LocationValueError as error:
+        raise FetchError(f"invalid URL: {_reason(error)}") from None
+    try:
         response = pool.manager(target).urlopen(
             "GET",
             target,
@@ -282,7 +286,7 @@ def _failure(error: Exception) -> FetchError:
     """The one-line FetchError for what urllib3 raised."""
     if isinstance(error, ResponseError):
         return FetchError("too many redirects (a redirect loop?)")
-    if isinstance(error, LocationValueError):
+    if isinstance(error, LocationValueError):  # the URL asked for was parsed before: a redirect's
         return FetchError("redirected to a URL that is not http or https; not followed")
     if isinstance(error, NameResolutionError | NewConnectionError | ProtocolError):
         return FetchError(f"cannot connect: {_reason(error)}", transient=True)
