@@ -13,6 +13,8 @@ def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
         return
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
+    # Redrawn on each finished item rather than by rich's refresh thread: `tracker check`
+    # forks its pool inside this block, and a fork must not copy a lock another thread holds.
+    with Progress(transient=True, auto_refresh=False) as bar:
         task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        yield lambda: bar.update(task, advance=1, refresh=True)
