@@ -170,7 +170,7 @@ def _no_text(error: ExtractError) -> bool:
 
 def _unchanged(snapshot: Snapshot, state: dict) -> bool:
     """The same bytes as last time (or a 304): nothing to read, and no bot check either."""
-    return bool(state.get("raw")) and (snapshot.not_modified or sha256(snapshot.content) == state["raw"])
+    return bool(state.get("raw")) and (snapshot.not_modified or snapshot.digest == state["raw"])
 
 
 def _is_challenge(snapshot: Snapshot) -> bool:
@@ -259,7 +259,7 @@ def _save_state(
         return
     new.update(failing_since=None, failures=0, last_success=when, held=outcome.held)
     if not snapshot.not_modified and outcome.status != HELD:  # a held text is read again next time
-        new.update(raw=sha256(snapshot.content), final_url=public_url(snapshot.final_url))
+        new.update(raw=snapshot.digest, final_url=public_url(snapshot.final_url))
     if outcome.via == VIA_BROWSER:
         # no validators: a 304 for the page's markup says nothing about the text its scripts write
         new.update(etag=None, last_modified=None, via=VIA_BROWSER,

@@ -8,6 +8,7 @@ must both end as a clear one-line error; urllib3 follows redirects only.
 """
 
 import email.utils
+import hashlib
 import ipaddress
 import os
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -68,6 +70,11 @@ class Snapshot:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the raw bytes, computed once however many times a check asks."""
+        return hashlib.sha256(self.content).hexdigest()
 
 
 class HostGate:
