@@ -308,7 +308,8 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
     added = already = unchanged = 0
     found: list[str] = []
     problems: list[str] = []
-    with _reader(repo) as read, archive.lock(past.service, past.document):
+    # batch: the document's versions are indexed in one transaction, not one each
+    with _reader(repo) as read, archive.lock(past.service, past.document), archive.batch():
         existing = archive.versions(past.service, past.document)
         latest = existing[-1] if existing else None
         latest_text = archive.text(past.service, past.document, latest) if latest else None
