@@ -18,7 +18,6 @@ the next run fetches again and finds the texts it recorded.
 """
 
 import fcntl
-import hashlib
 import itertools
 import json
 import os
@@ -62,6 +61,8 @@ class Version:
 
 
 def sha256(data: bytes) -> str:
+    import hashlib  # here: `tracker list` never hashes, and loading OpenSSL takes 6 ms
+
     return hashlib.sha256(data).hexdigest()
 
 
