@@ -36,6 +36,23 @@ def test_run_checks_at_the_interval_rebuilds_the_site_and_stops_cleanly(server, 
         runner.join(timeout=60)  # running checks finish first; a loaded CI machine is slow
     assert not runner.is_alive()
     assert not list(tmp_path.rglob("*.tmp"))
+    assert Archive(tmp_path / "snapshots").state("acme", "privacy")["status"] in ("changed", "unchanged")
+
+
+def test_a_long_run_writes_its_checks_states_while_it_runs(server, tmp_path):
+    url = server.serve("/p", page("We never sell your personal data."))
+    watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
+    add(watchlist, Source("acme", "privacy", url, every="1h", lang="en"))
+    stop = threading.Event()
+    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out), daemon=True,
+                              kwargs={"stop": stop, "log": lambda _: None})
+    runner.start()
+    try:  # another process (tracker list, the site) reads the file, not this run's memory
+        assert _wait_for(lambda: Archive(tmp_path / "snapshots").state("acme", "privacy").get("status") == "new")
+    finally:
+        stop.set()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
 
 
 def test_a_recently_checked_source_is_not_checked_again_at_start(tmp_path):

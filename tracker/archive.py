@@ -185,13 +185,24 @@ class Archive:
         finally:
             with self._guard:
                 self._batches -= 1
-                states, rows = (self._states, self._rows) if not self._batches else ({}, [])
-                if not self._batches:
-                    self._states, self._rows, self._known = {}, [], None
-            if rows:
-                index.add(self.root, rows)
-            if states:
-                self._merge_states(states)
+                last = not self._batches
+            if last:
+                self.flush()
+                with self._guard:
+                    self._known = None
+
+    def flush(self) -> None:
+        """Write what the open batch holds so far: a batch as long as `tracker run` is
+        flushed every few seconds rather than only when it stops."""
+        with self._guard:
+            states, rows = self._states, self._rows
+            self._states, self._rows = {}, []
+            if self._known is not None:
+                self._known.update(states)
+        if rows:
+            index.add(self.root, rows)
+        if states:
+            self._merge_states(states)
 
     def store_raw(self, content: bytes, kind: str) -> str:
         """Keep raw bytes once per content hash; returns the hash."""

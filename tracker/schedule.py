@@ -19,6 +19,7 @@ from tracker.fetch import new_client
 from tracker.watchlist import Source, load
 
 RELOAD_SECONDS = 30  # how often the watchlist file is looked at for edits
+FLUSH_SECONDS = 5  # how often the last-check states of finished checks are written
 
 
 def run_forever(
@@ -95,18 +96,24 @@ def run_forever(
             note_next_run(key, first)
         log(f"watching {len(watched)} source(s)")
 
-    sync()
-    scheduler.add_job(
-        sync, "interval", id="_reload", seconds=reload_seconds, max_instances=1, coalesce=True
-    )
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-    scheduler.start()
-    log("running; Ctrl-C to stop")
-    stop.wait()
-    log("stopping: waiting for running checks to finish")
-    scheduler.shutdown(wait=True)
+    # One batch for the whole run: a check's state is written with the others every few
+    # seconds, not by rewriting the states file once per check.
+    with archive.batch():
+        sync()
+        scheduler.add_job(
+            sync, "interval", id="_reload", seconds=reload_seconds, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
+            archive.flush, "interval", id="_flush", seconds=FLUSH_SECONDS, max_instances=1, coalesce=True
+        )
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+        scheduler.start()
+        log("running; Ctrl-C to stop")
+        stop.wait()
+        log("stopping: waiting for running checks to finish")
+        scheduler.shutdown(wait=True)
 
 
 def _first_run(state: dict, source: Source) -> datetime:
