@@ -1,5 +1,6 @@
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from conftest import page
@@ -18,41 +19,38 @@ def _wait_for(condition, seconds=15.0):
     return False
 
 
-def test_run_checks_at_the_interval_rebuilds_the_site_and_stops_cleanly(server, tmp_path):
+@contextmanager
+def running(server, tmp_path, every):
+    """`tracker run` in a thread on one source served on loopback; stopped (and joined) at the end."""
     url = server.serve("/p", page("We never sell your personal data."))
     watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
-    add(watchlist, Source("acme", "privacy", url, every="1s", lang="en"))
+    add(watchlist, Source("acme", "privacy", url, every=every, lang="en"))
     stop = threading.Event()
     runner = threading.Thread(target=run_forever, args=(watchlist, archive, out), daemon=True,
                               kwargs={"stop": stop, "log": lambda _: None})
     runner.start()
     try:
-        assert _wait_for(lambda: (out / "index.html").exists())
-        server.serve("/p", page("We may sell your personal data to partners."))
-        assert _wait_for(lambda: len(archive.versions("acme", "privacy")) == 2)
-        assert _wait_for(lambda: "partners" in (out / "index.html").read_text())
+        yield archive, out
     finally:
         stop.set()
         runner.join(timeout=60)  # running checks finish first; a loaded CI machine is slow
     assert not runner.is_alive()
+
+
+def test_run_checks_at_the_interval_rebuilds_the_site_and_stops_cleanly(server, tmp_path):
+    with running(server, tmp_path, every="1s") as (archive, out):
+        assert _wait_for(lambda: (out / "index.html").exists())
+        server.serve("/p", page("We may sell your personal data to partners."))
+        assert _wait_for(lambda: len(archive.versions("acme", "privacy")) == 2)
+        assert _wait_for(lambda: "partners" in (out / "index.html").read_text())
     assert not list(tmp_path.rglob("*.tmp"))
     assert Archive(tmp_path / "snapshots").state("acme", "privacy")["status"] in ("changed", "unchanged")
 
 
 def test_a_long_run_writes_its_checks_states_while_it_runs(server, tmp_path):
-    url = server.serve("/p", page("We never sell your personal data."))
-    watchlist, archive, out = tmp_path / "watchlist.toml", Archive(tmp_path / "snapshots"), tmp_path / "site"
-    add(watchlist, Source("acme", "privacy", url, every="1h", lang="en"))
-    stop = threading.Event()
-    runner = threading.Thread(target=run_forever, args=(watchlist, archive, out), daemon=True,
-                              kwargs={"stop": stop, "log": lambda _: None})
-    runner.start()
-    try:  # another process (tracker list, the site) reads the file, not this run's memory
+    with running(server, tmp_path, every="1h"):
+        # another process (tracker list, the site) reads the file, not this run's memory
         assert _wait_for(lambda: Archive(tmp_path / "snapshots").state("acme", "privacy").get("status") == "new")
-    finally:
-        stop.set()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
 
 
 def test_a_recently_checked_source_is_not_checked_again_at_start(tmp_path):
