@@ -89,6 +89,16 @@ class Tally:
         )
 
 
+def _false_positive(row: dict, change: dict) -> None:
+    print(f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r} -> {str(change['new'])[:100]!r}")
+
+
+def _false_negative(row: dict, label: dict, reported: list[dict]) -> None:
+    found = [c["type"] for c in reported if matches(c, label)]
+    print(f"FN {row['id']} {label['type']} (reported as {found}): "
+          f"{label['old_quote'][:100]!r} -> {label['new_quote'][:100]!r}")
+
+
 def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
     rows = [json.loads(line) for line in (corpus / "labels-dev.jsonl").open()]
     with ThreadPoolExecutor(8) as pool:
@@ -106,10 +116,7 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
         for change in reported:
             ok = any(change["type"] == lab["type"] and matches(change, lab) for lab in labels)
             if show and not ok and change["type"] not in LOSSES:
-                print(
-                    f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r}"
-                    f" -> {str(change['new'])[:100]!r}"
-                )
+                _false_positive(row, change)
             for tally in (by_type[change["type"]], by_lang[row["lang"]]):
                 tally.reported += 1
                 tally.reported_ok += ok
@@ -119,18 +126,11 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
                     tally.reported += 1
                     tally.reported_ok += hit
                 if show and not hit:
-                    print(
-                        f"FP {row['id']} {change['type']}: {str(change['old'])[:100]!r}"
-                        f" -> {str(change['new'])[:100]!r}"
-                    )
+                    _false_positive(row, change)
         for lab in labels:
             ok = any(change["type"] == lab["type"] and matches(change, lab) for change in reported)
             if show and not ok and lab["type"] not in LOSSES:
-                found = [c["type"] for c in reported if matches(c, lab)]
-                print(
-                    f"FN {row['id']} {lab['type']} (reported as {found}): "
-                    f"{lab['old_quote'][:100]!r} -> {lab['new_quote'][:100]!r}"
-                )
+                _false_negative(row, lab, reported)
             for tally in (by_type[lab["type"]], by_lang[row["lang"]]):
                 tally.labels += 1
                 tally.labels_ok += ok
@@ -140,11 +140,7 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
                     tally.labels += 1
                     tally.labels_ok += hit
                 if show and not hit:
-                    found = [c["type"] for c in reported if matches(c, lab)]
-                    print(
-                        f"FN {row['id']} {lab['type']} (reported as {found}): "
-                        f"{lab['old_quote'][:100]!r} -> {lab['new_quote'][:100]!r}"
-                    )
+                    _false_negative(row, lab, reported)
     print(f"\nTransitions ({len(rows)}, labels-dev.jsonl)      P      R     F1")
     for kind in TYPES:
         if kind in by_type:
