@@ -96,6 +96,29 @@ def test_credentials_in_the_url_are_sent_as_basic_authorization_not_as_part_of_t
     assert "alice" not in snapshot.final_url
 
 
+def test_credentials_are_not_sent_on_to_another_host_after_a_redirect(server):
+    elsewhere = server.serve("/elsewhere", "<p>public</p>").replace("127.0.0.1", "localhost")
+    server.serve("/private", status=302, headers={"Location": elsewhere})
+    fetch(server.url("/private").replace("http://", "http://alice:secret@"), limits=FAST)
+    assert "Authorization" in server.hits("/private")[0]
+    assert "Authorization" not in server.hits("/elsewhere")[0]
+
+
+def test_a_gzipped_page_is_unpacked(server):
+    import gzip
+
+    page = b"<p>We keep your data for 30 days.</p>" * 50
+    url = server.serve("/packed", gzip.compress(page), headers={"Content-Encoding": "gzip"})
+    assert fetch(url, limits=FAST).content == page
+    assert "gzip" in server.hits("/packed")[0]["Accept-Encoding"]
+
+
+def test_spaces_and_accents_in_a_path_are_percent_encoded(server):
+    url = server.serve("/politique%20de%20confidentialit%C3%A9", "<p>charte</p>")
+    assert fetch(server.url("/politique de confidentialité"), limits=FAST).content == b"<p>charte</p>"
+    assert url.endswith("%C3%A9")
+
+
 def test_redirect_loop_is_a_fetch_error_mentioning_redirects(server):
     server.serve("/a", status=302, headers={"Location": "/b"})
     server.serve("/b", status=302, headers={"Location": "/a"})
@@ -321,6 +344,16 @@ def test_the_proxy_named_in_the_environment_is_used(server, monkeypatch):
     monkeypatch.delenv("no_proxy", raising=False)
     assert fetch(proxied, limits=FAST).content == b"<p>through the proxy</p>"
     assert server.hits(proxied), "the request did not go through the proxy"
+
+
+def test_the_proxy_credentials_are_sent_to_the_proxy(server, monkeypatch):
+    proxied = "http://policies.example.invalid/terms"
+    server.serve(proxied, "<p>through the proxy</p>")
+    monkeypatch.setenv("HTTP_PROXY", server.url("").replace("http://", "http://bob:pa%3Ass@"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    fetch(proxied, limits=FAST)
+    assert server.hits(proxied)[0]["Proxy-Authorization"] == "Basic " + base64.b64encode(b"bob:pa:ss").decode()
 
 
 def test_hosts_in_no_proxy_are_reached_directly(server, monkeypatch):

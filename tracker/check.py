@@ -69,7 +69,7 @@ def check_all(
     changed are read and compared in other processes when the run is large."""
     sources = list(sources)
     cores = Workers.for_run(len(sources))  # first: forked before any thread of the run
-    client = new_client(workers, limits, allow_file)
+    client = new_client(limits, allow_file)
     run_browser = browser or Browser()
 
     def one(source: Source) -> Outcome:

@@ -1,41 +1,30 @@
 """Fetch: one HTTP(S) or file:// document as raw bytes, politely and within limits.
 
-urllib3 is used directly, not through requests: a check of 200 unchanged pages spent
-more time in requests' per-request machinery than in fetching (decision record 4).
-Retries are written here rather than left to urllib3's Retry because a read
-timeout in the middle of a body, and a Retry-After longer than we will wait,
-must both end as a clear one-line error; urllib3 follows redirects only.
+Written on the standard library's http.client (decision record 4): a check of 200
+unchanged pages spent more CPU in requests', then urllib3's, per-request machinery than
+in fetching, and importing urllib3 took a tenth of a check's start. What http.client
+leaves to its callers is here: redirects, proxies from the environment, certificates,
+decompression within the size cap, and retries that end in one clear line. A
+connection serves one request: two requests to one host are a second apart anyway.
 """
 
+import base64
 import email.utils
 import hashlib
+import http.client
 import ipaddress
 import os
+import ssl
 import threading
 import time
-import urllib.request
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
-
-import certifi
-import urllib3
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    LocationValueError,
-    MaxRetryError,
-    NameResolutionError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    ResponseError,
-    SSLError,
-)
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
 from tracker import __version__
 from tracker.errors import FetchError
@@ -125,61 +114,89 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class Pool:
-    """Connections kept open for the fetches of a run (through the environment's proxy, if
-    one is set), with the headers every request carries."""
+class Network:
+    """How requests leave this machine: through the proxy the environment names, if any,
+    trusting the certificate authorities it names; with the headers every request carries."""
 
-    def __init__(self, size: int = 10):
-        self.headers = {"User-Agent": USER_AGENT, **urllib3.util.make_headers(accept_encoding=True)}
-        self._options = {"num_pools": max(10, size), "maxsize": size, **_trusted_certificates()}
-        self._direct = urllib3.PoolManager(**self._options)
-        self._proxies = urllib.request.getproxies()
-        self._via: dict[str, urllib3.ProxyManager] = {}
+    def __init__(self):
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate",
+                        "Connection": "close"}
+        self._proxies = _proxies_from_environment()
+        self._tls: ssl.SSLContext | None = None
         self._lock = threading.Lock()
 
-    def manager(self, url: str) -> urllib3.PoolManager:
-        parts = urlsplit(url)
+    def proxy(self, parts: SplitResult) -> SplitResult | None:
+        """The proxy a request for this URL goes through, or None to go directly."""
         proxy = self._proxies.get(parts.scheme)
-        if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
-            return self._direct
+        if not proxy:
+            return None
+        import urllib.request  # loaded by _proxies_from_environment already
+
+        if urllib.request.proxy_bypass(parts.hostname or ""):
+            return None
+        return urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+
+    def tls(self) -> ssl.SSLContext:
+        """One context for the run: loading a bundle of authorities costs more than a fetch."""
         with self._lock:
-            if proxy not in self._via:
-                self._via[proxy] = urllib3.ProxyManager(proxy, **self._options)
-            return self._via[proxy]
+            if self._tls is None:
+                self._tls = _trusted_certificates()
+            return self._tls
 
 
-def _trusted_certificates() -> dict:
+def _proxies_from_environment() -> dict[str, str]:
+    """http_proxy, https_proxy and no_proxy as urllib reads them (urllib.request, slow to
+    import, only when one is set)."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return {}
+    import urllib.request
+
+    return urllib.request.getproxies()
+
+
+def _trusted_certificates() -> ssl.SSLContext:
     """The certificate authorities the environment names (a company's own, say), else certifi's:
     SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL reads them, REQUESTS_CA_BUNDLE as requests did."""
+    named = {}
     for variable in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
         if os.environ.get(variable):
-            return {"ca_certs": os.environ[variable]}
-    if os.environ.get("SSL_CERT_DIR"):
-        return {"ca_cert_dir": os.environ["SSL_CERT_DIR"]}
-    return {"ca_certs": certifi.where()}
+            named = {"cafile": os.environ[variable]}
+            break
+    else:
+        if os.environ.get("SSL_CERT_DIR"):
+            named = {"capath": os.environ["SSL_CERT_DIR"]}
+    if not named:
+        import certifi
+
+        named = {"cafile": certifi.where()}
+    try:
+        return ssl.create_default_context(**named)
+    except OSError as error:
+        where = next(iter(named.values()))
+        raise FetchError(f"cannot load the certificate authorities of {where}: {_reason(error)}") from None
 
 
 @dataclass(frozen=True)
 class Client:
-    """What the fetches of one run share: connections, politeness, limits and permissions."""
+    """What the fetches of one run share: the way out, politeness, limits and permissions."""
 
-    pool: Pool = field(default_factory=Pool)
+    network: Network = field(default_factory=Network)
     gate: HostGate = field(default_factory=HostGate)
     limits: Limits = Limits()
     allow_file: bool = False
 
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Snapshot:
-        return fetch(url, self.pool, etag, last_modified, self.limits, self.gate, self.allow_file)
+        return fetch(url, self.network, etag, last_modified, self.limits, self.gate, self.allow_file)
 
 
-def new_client(workers: int = 8, limits: Limits = Limits(), allow_file: bool = False, delay: float = 1.0) -> Client:
-    """A client for a run of `workers` concurrent fetches, `delay` seconds apart on one host."""
-    return Client(Pool(size=workers), HostGate(delay), limits, allow_file)
+def new_client(limits: Limits = Limits(), allow_file: bool = False, delay: float = 1.0) -> Client:
+    """A client for a run whose fetches to one host are `delay` seconds apart."""
+    return Client(Network(), HostGate(delay), limits, allow_file)
 
 
 def fetch(
     url: str,
-    pool: Pool | None = None,
+    network: Network | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
     limits: Limits = Limits(),
@@ -197,8 +214,8 @@ def fetch(
         return _read_file(url, limits)
     if scheme not in ("http", "https"):
         raise FetchError(f"unsupported URL scheme {scheme!r}: only http, https and file are fetched")
-    pool = pool or Pool(size=1)
-    headers = dict(pool.headers)
+    network = network or Network()
+    headers = dict(network.headers)
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -207,7 +224,7 @@ def fetch(
     for attempt in range(1, limits.attempts + 1):
         try:
             with gate.turn(url):
-                return _get(url, pool, headers, limits)
+                return _get(url, network, headers, limits)
         except FetchError as error:
             if error.retry_after:
                 gate.hold(url, min(error.retry_after, limits.max_retry_after))
@@ -220,55 +237,128 @@ def fetch(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-# urllib3 follows redirects; every other failure comes back to fetch(), which retries.
-_REDIRECTS = urllib3.Retry(total=None, connect=0, read=False, other=0, status=0, redirect=10)
+_REDIRECT_STATUS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 10
+_CHUNK = 64 * 1024
 
 
-def _get(url: str, pool: Pool, headers: dict, limits: Limits) -> Snapshot:
+def _get(url: str, network: Network, headers: dict, limits: Limits) -> Snapshot:
+    """One GET, following redirects; the body is read within the limits."""
     started = time.monotonic()
     target, credentials = _without_credentials(url)
+    headers = {**headers, **credentials}
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = _parse(target)
+        proxy = network.proxy(parts)
+        connection = _connect(parts, proxy, network, limits)
+        response = None
+        try:
+            response = _request(connection, parts, proxy, headers)
+            location = response.getheader("Location")
+            if response.status in _REDIRECT_STATUS and location:
+                following = urljoin(target, location.strip())
+                if urlsplit(following).scheme not in ("http", "https"):
+                    raise FetchError("redirected to a URL that is not http or https; not followed")
+                if urlsplit(following).netloc != parts.netloc:
+                    headers.pop("Authorization", None)  # credentials are for the host they were written for
+                target = following
+                continue
+            return _snapshot(url, target, response, limits, started)
+        finally:  # also when the body was not read to its end
+            if response is not None:
+                response.close()  # the response holds the socket once the server said it will close
+            connection.close()
+    raise FetchError("too many redirects (a redirect loop?)")
+
+
+def _parse(url: str) -> SplitResult:
+    parts = urlsplit(url)
     try:
-        urllib3.util.parse_url(target)
-    except LocationValueError as error:
+        valid = bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a port that is not a number, or out of range
+        valid = False
+    if not valid:
+        raise FetchError(f"invalid URL: {parts.netloc.rpartition('@')[2]!r} is not a valid host or port")
+    return parts
+
+
+def _connect(parts: SplitResult, proxy: SplitResult | None, network: Network,
+             limits: Limits) -> http.client.HTTPConnection:
+    """A connection to the URL's host, or to its proxy (through a tunnel for https)."""
+    via = proxy or parts
+    try:
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                via.hostname, via.port, timeout=limits.connect_timeout, context=network.tls())
+            if proxy:
+                connection.set_tunnel(parts.hostname, parts.port, headers=_proxy_authorization(proxy))
+        else:
+            connection = http.client.HTTPConnection(via.hostname, via.port, timeout=limits.connect_timeout)
+        connection.connect()
+        connection.sock.settimeout(limits.read_timeout)
+    except TimeoutError:
+        raise FetchError("connection timed out", transient=True) from None
+    except ssl.SSLError as error:
+        raise FetchError(f"secure connection refused: {_reason(error)}") from None
+    except (OSError, http.client.HTTPException) as error:  # refused, unknown name, proxy refusing
+        raise FetchError(f"cannot connect: {_reason(error)}", transient=True) from None
+    return connection
+
+
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # what a URL may hold as it is; anything else is percent-encoded
+
+
+def _request(connection: http.client.HTTPConnection, parts: SplitResult, proxy: SplitResult | None,
+             headers: dict) -> http.client.HTTPResponse:
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
+    if proxy and parts.scheme == "http":  # a proxy is asked for the whole URL; a tunnel carries a path
+        path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
+        headers = {**headers, **_proxy_authorization(proxy)}
+    try:
+        connection.request("GET", path, headers=headers)
+        return connection.getresponse()
+    except http.client.InvalidURL as error:
         raise FetchError(f"invalid URL: {_reason(error)}") from None
-    try:
-        response = pool.manager(target).urlopen(
-            "GET",
-            target,
-            headers={**headers, **credentials},
-            preload_content=False,
-            retries=_REDIRECTS,
-            timeout=urllib3.Timeout(connect=limits.connect_timeout, read=limits.read_timeout),
+    except TimeoutError:
+        raise FetchError("the server did not answer in time", transient=True) from None
+    except (OSError, http.client.HTTPException) as error:  # closed on us, or not HTTP
+        raise FetchError(f"cannot connect: {_reason(error) or type(error).__name__}", transient=True) from None
+
+
+def _proxy_authorization(proxy: SplitResult) -> dict:
+    if not (proxy.username or proxy.password):
+        return {}
+    return {"Proxy-Authorization": _basic(proxy.username, proxy.password)}
+
+
+def _basic(user: str | None, password: str | None) -> str:
+    pair = f"{unquote(user or '')}:{unquote(password or '')}"
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+
+
+def _snapshot(url: str, final_url: str, response: http.client.HTTPResponse, limits: Limits,
+              started: float) -> Snapshot:
+    header = response.getheader
+    if response.status == 304:
+        return Snapshot(url, final_url, b"", not_modified=True, etag=header("ETag"),
+                        last_modified=header("Last-Modified"))
+    if response.status >= 400:
+        raise FetchError(
+            f"HTTP {response.status} {response.reason or ''}".strip(),
+            transient=response.status in _TRANSIENT_STATUS,
+            retry_after=_retry_after(header("Retry-After", "")),
+            status=response.status,
         )
-    except MaxRetryError as error:
-        raise _failure(error.reason or error) from None
-    except HTTPError as error:
-        raise _failure(error) from None
-    final_url = _final_url(response, target)
-    try:
-        if response.status == 304:
-            return Snapshot(url, final_url, b"", not_modified=True, etag=response.headers.get("ETag"),
-                            last_modified=response.headers.get("Last-Modified"))
-        if response.status >= 400:
-            raise FetchError(
-                f"HTTP {response.status} {response.reason or ''}".strip(),
-                transient=response.status in _TRANSIENT_STATUS,
-                retry_after=_retry_after(response.headers.get("Retry-After", "")),
-                status=response.status,
-            )
-        return Snapshot(
-            url=url,
-            final_url=final_url,
-            content=_read_body(response, limits, started),
-            content_type=response.headers.get("Content-Type", ""),
-            charset=_declared_charset(response.headers.get("Content-Type", "")),
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
-        )
-    finally:
-        if not response.isclosed():
-            response.close()  # a body not read to its end: the connection cannot be reused
-        response.release_conn()
+    content_type = header("Content-Type", "")
+    return Snapshot(
+        url=url,
+        final_url=final_url,
+        content=_read_body(response, limits, started),
+        content_type=content_type,
+        charset=_declared_charset(content_type),
+        etag=header("ETag"),
+        last_modified=header("Last-Modified"),
+    )
 
 
 def _without_credentials(url: str) -> tuple[str, dict]:
@@ -276,51 +366,36 @@ def _without_credentials(url: str) -> tuple[str, dict]:
     parts = urlsplit(url)
     if not (parts.username or parts.password):
         return url, {}
-    user = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
     bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    return bare, {"Authorization": urllib3.util.make_headers(basic_auth=user)["authorization"]}
+    return bare, {"Authorization": _basic(parts.username, parts.password)}
 
 
-def _final_url(response: urllib3.BaseHTTPResponse, url: str) -> str:
-    """Where the redirects led (their Locations may be relative), or the URL asked for."""
-    for step in response.retries.history if response.retries else ():
-        if step.redirect_location:
-            url = urljoin(url, step.redirect_location)
-    return url
-
-
-def _failure(error: Exception) -> FetchError:
-    """The one-line FetchError for what urllib3 raised."""
-    if isinstance(error, ResponseError):
-        return FetchError("too many redirects (a redirect loop?)")
-    if isinstance(error, LocationValueError):  # the URL asked for was parsed before: a redirect's
-        return FetchError("redirected to a URL that is not http or https; not followed")
-    if isinstance(error, NameResolutionError | NewConnectionError | ProtocolError):
-        return FetchError(f"cannot connect: {_reason(error)}", transient=True)
-    if isinstance(error, ConnectTimeoutError):
-        return FetchError("connection timed out", transient=True)
-    if isinstance(error, ReadTimeoutError):
-        return FetchError("the server did not answer in time", transient=True)
-    if isinstance(error, SSLError):
-        return FetchError(f"secure connection refused: {_reason(error)}")
-    return FetchError(f"request failed: {_reason(error)}")
-
-
-def _read_body(response: urllib3.BaseHTTPResponse, limits: Limits, started: float) -> bytes:
-    declared = response.headers.get("Content-Length", "")
+def _read_body(response: http.client.HTTPResponse, limits: Limits, started: float) -> bytes:
+    """The body, unpacked if the server packed it, refused past the size cap (counted unpacked:
+    a small gzip bomb is stopped at the cap, not unpacked whole)."""
+    declared = response.getheader("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"document too large ({_size(int(declared))}, limit {_size(limits.max_bytes)})")
+    encoding = response.getheader("Content-Encoding", "").strip().lower()
+    unpack = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in ("gzip", "x-gzip", "deflate") else None
     chunks, size = [], 0
     try:
-        for chunk in response.stream(64 * 1024, decode_content=True):
+        while chunk := response.read(_CHUNK):
+            if unpack:
+                chunk = unpack.decompress(chunk, limits.max_bytes - size + 1)
             size += len(chunk)
             if size > limits.max_bytes:
                 raise FetchError(f"document too large (over {_size(limits.max_bytes)})")
             if time.monotonic() - started > limits.total_seconds:
                 raise FetchError(f"download took over {limits.total_seconds:.0f} s", transient=True)
             chunks.append(chunk)
-    except (HTTPError, OSError) as error:
-        raise FetchError(f"download interrupted: {_reason(error)}", transient=True) from None
+        if response.length:  # http.client ends a read at an early close without saying so
+            raise FetchError(f"download interrupted: {response.length} bytes short of the length announced",
+                             transient=True)
+        if unpack:
+            chunks.append(unpack.flush())
+    except (OSError, http.client.HTTPException, zlib.error) as error:
+        raise FetchError(f"download interrupted: {_reason(error) or type(error).__name__}", transient=True) from None
     return b"".join(chunks)
 
 
@@ -365,13 +440,8 @@ def _size(n: int) -> str:
 
 
 def _reason(error: Exception) -> str:
-    """The innermost message of a urllib3 error, on one line."""
-    inner = error
-    while inner.__context__ is not None and not str(inner):
-        inner = inner.__context__
-    text = str(inner.args[0] if inner.args else inner)
-    for marker in ("Failed to establish a new connection: ", "NameResolutionError", "] "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    text = text.split(" (_ssl.c:", 1)[0]  # OpenSSL's source line says nothing to a reader
-    return " ".join(text.split())[:200].rstrip(")'\"")
+    """What went wrong, on one line: an OSError's words without its number, OpenSSL's
+    without its source line."""
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    text = text.split("] ", 1)[-1].split(" (_ssl.c:", 1)[0]
+    return " ".join(text.split())[:200]

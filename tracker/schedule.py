@@ -40,7 +40,7 @@ def run_forever(
     from tracker.site import build_site
 
     stop = stop or threading.Event()
-    client = new_client(workers, allow_file=allow_file)
+    client = new_client(allow_file=allow_file)
     build_lock = threading.Lock()
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(workers)}, timezone=UTC
