@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from conftest import page
 
 from tracker.archive import Archive
-from tracker.check import CHANGED, FAILED, NEW, UNCHANGED, changes_between, check_all, read
+from tracker.check import CHANGED, FAILED, NEW, UNCHANGED, check_all
 from tracker.cli import cli
 from tracker.errors import ExtractError
+from tracker.reading import changes_between, read
 from tracker.watchlist import Source
 from tracker.workers import MIN_SOURCES, Workers, pool_size
 
@@ -53,6 +54,20 @@ def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server
     assert second["svc-5"].status == CHANGED
     assert [c["type"] for c in second["svc-5"].version.changes] == ["weakened"]
     assert sum(o.status == UNCHANGED for o in second.values()) == n - 2
+    assert multiprocessing.active_children() == []
+
+
+def test_tracker_check_compares_in_the_pool_it_forks_before_loading_the_run(server, workspace):
+    runner = CliRunner()
+    for i in range(MIN_SOURCES):
+        url = server.serve(f"/{i}", page(OLD, f"Service {i} keeps your data for 30 days."))
+        runner.invoke(cli, ["add", url, "--service", f"svc-{i}", "--document", "privacy"])
+    assert runner.invoke(cli, ["check"]).exit_code == 0
+    server.serve("/3", page(NEW_TEXT, "Service 3 keeps your data for 30 days."))
+    second = runner.invoke(cli, ["check"])
+    assert second.exit_code == 0, second.output
+    assert "changed    svc-3/privacy (1 weakened)" in second.output
+    assert f"0 new, 1 changed, {MIN_SOURCES - 1} unchanged" in second.output
     assert multiprocessing.active_children() == []
 
 

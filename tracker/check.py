@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from tracker.archive import Archive, Version, sha256
 from tracker.browser import Browser
 from tracker.errors import ExtractError, FetchError, TrackerError
-from tracker.extract import extract, sniff
+from tracker.extract import sniff
 from tracker.fetch import Client, Limits, Snapshot, new_client
+from tracker.reading import changes_between, read
 from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
 from tracker.workers import IN_THREAD, Workers
 
@@ -61,27 +62,32 @@ def check_all(
     now: datetime | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     browser: Browser | None = None,
+    cores: Workers | None = None,
 ) -> list[Outcome]:
     """Check sources concurrently; one failing source never stops the others.
 
     One browser serves the whole run (started only if a source needs it) and is
     closed at the end; pass one to share it with the caller instead. Pages that
-    changed are read and compared in other processes when the run is large."""
+    changed are read and compared in other processes when the run is large: in
+    `cores` if given (the caller forked it earlier and closes it), else in a pool
+    forked here."""
     sources = list(sources)
-    cores = Workers.for_run(len(sources))  # first: forked before any thread of the run
+    run_cores = cores or Workers.for_run(len(sources))  # first: forked before any thread of the run
     client = new_client(limits, allow_file)
     run_browser = browser or Browser()
 
     def one(source: Source) -> Outcome:
-        outcome = check_source(source, archive, client, now=now, browser=run_browser, cores=cores)
+        outcome = check_source(source, archive, client, now=now, browser=run_browser, cores=run_cores)
         if on_done:
             on_done(outcome)
         return outcome
 
     try:
-        with cores, archive.batch(), ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
+        with archive.batch(), ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
             return list(pool.map(one, sources))
     finally:
+        if cores is None:
+            run_cores.close()
         if browser is None:
             run_browser.close()
 
@@ -222,22 +228,6 @@ def _archive(
             versions=versions,
         )
     return Outcome(source, CHANGED if latest else NEW, version=version)
-
-
-def read(content: bytes, kind: str, charset: str | None, select: tuple[str, ...], remove: tuple[str, ...],
-         lang: str | None) -> tuple[str, str]:
-    """The normalized text of a fetched document, and its language (`lang` if given)."""
-    from tracker.compare import detect_language
-
-    text = extract(content, kind, charset, select, remove)
-    return text, lang or detect_language(text)
-
-
-def changes_between(old_text: str, new_text: str, lang: str) -> list[dict]:
-    """The pledge changes between two versions, as recorded in the archive."""
-    from tracker.compare import compare
-
-    return [change.to_dict() for change in compare(old_text, new_text, lang)]
 
 
 def _save_state(

@@ -102,13 +102,18 @@ def list_sources(ctx):
 @click.pass_context
 def check(ctx, names, workers, allow_file):
     """Fetch all (or the named) sources now and archive what changed."""
-    from tracker.check import FAILED, HELD, check_all
-    from tracker.progress import progress
+    from tracker.workers import Workers
 
-    watchlist, archive = _sources(ctx), _archive(ctx)
+    watchlist = _sources(ctx)
     sources = _select(watchlist.sources, names)
-    with progress(len(sources), "checking") as advance:
-        outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file, on_done=lambda _: advance())
+    # forked before the rest of the run is imported: the pool loads the engine meanwhile
+    with Workers.for_run(len(sources)) as cores:
+        from tracker.check import FAILED, HELD, check_all
+        from tracker.progress import progress
+
+        with progress(len(sources), "checking") as advance:
+            outcomes = check_all(sources, _archive(ctx), workers=workers, allow_file=allow_file,
+                                 on_done=lambda _: advance(), cores=cores)
     for outcome in outcomes:
         via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):

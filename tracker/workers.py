@@ -5,11 +5,14 @@ pure Python and hold the GIL, so in a run over many sources they go to a pool of
 processes. The pool is forked when the run starts, before its threads exist (a
 fork never copies a lock held by a thread of the run), and lives exactly as long
 as the run: shut down at its end, and each process leaves on its own if the run
-is killed, so a tracker running for months never accumulates processes.
+is killed, so a tracker running for months never accumulates processes. A process
+loads the engine as soon as it starts: forked early, it does so on a core the
+run's own start leaves idle.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import sys
@@ -23,6 +26,7 @@ from typing import TypeVar
 MIN_SOURCES = 16  # below this, forking costs more than it saves
 NICE = 10  # fetching keeps the cores it needs; reading and comparing fill the rest
 _ORPHAN_POLL = 0.5  # seconds between two looks at whether the run is still alive
+ENGINE = ("tracker.reading", "tracker.extract.html", "tracker.compare")  # what the work needs, all loaded at once
 
 T = TypeVar("T")
 
@@ -35,7 +39,7 @@ class Workers:
         if processes > 0:
             self._pool = ProcessPoolExecutor(
                 processes, mp_context=multiprocessing.get_context("fork"),
-                initializer=_leave_with_parent, initargs=(os.getpid(),),
+                initializer=_start, initargs=(os.getpid(),),
             )
             self._pool.submit(int)  # forks every process now, while no other thread runs
 
@@ -73,9 +77,9 @@ def pool_size(sources: int) -> int:
     return cores - 1 if sys.platform == "linux" and cores > 1 and sources >= MIN_SOURCES else 0
 
 
-def _leave_with_parent(parent: int) -> None:
-    """In a pool process: exit once the run that forked it is gone (killed, say), and let
-    fetching have the CPU first."""
+def _start(parent: int) -> None:
+    """In a pool process: exit once the run that forked it is gone (killed, say), let
+    fetching have the CPU first, and load the engine before the first page arrives."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -84,6 +88,8 @@ def _leave_with_parent(parent: int) -> None:
 
     threading.Thread(target=watch, daemon=True).start()
     os.nice(NICE)
+    for module in ENGINE:
+        importlib.import_module(module)
 
 
 IN_THREAD = Workers()  # no pool: everything runs in the calling thread

@@ -1,0 +1,23 @@
+"""What a pool process does with a page that changed: read its text, and compare it.
+
+Kept apart from the check so that a process forked before the check is imported
+loads only this, the extractors and the engine (workers.ENGINE).
+"""
+
+from tracker.extract import extract
+
+
+def read(content: bytes, kind: str, charset: str | None, select: tuple[str, ...], remove: tuple[str, ...],
+         lang: str | None) -> tuple[str, str]:
+    """The normalized text of a fetched document, and its language (`lang` if given)."""
+    from tracker.compare import detect_language
+
+    text = extract(content, kind, charset, select, remove)
+    return text, lang or detect_language(text)
+
+
+def changes_between(old_text: str, new_text: str, lang: str) -> list[dict]:
+    """The pledge changes between two versions, as recorded in the archive."""
+    from tracker.compare import compare
+
+    return [change.to_dict() for change in compare(old_text, new_text, lang)]
