@@ -23,6 +23,17 @@ def test_add_writes_a_readable_entry_and_keeps_comments(workspace):
                      "remove": [".ads"], "every": "6h", "lang": "fr"}
 
 
+def test_add_leaves_what_is_written_as_it_is_and_puts_a_document_beside_its_siblings(workspace):
+    written = "[acme.privacy]   # by hand\nurl   =   'https://acme.example/p'\n\n\n# more to come\n"
+    (workspace / "watchlist.toml").write_text(written)
+    assert tracker("add", "https://beta.example/p", "--service", "beta", "--document", "privacy").exit_code == 0
+    assert tracker("add", "https://acme.example/t", "--service", "acme", "--document", "terms").exit_code == 0
+    text = (workspace / "watchlist.toml").read_text()
+    assert text.startswith(written.rstrip("\n"))
+    assert text.index("[acme.terms]") < text.index("[beta.privacy]")
+    assert [s.key for s in load(workspace / "watchlist.toml").sources] == ["acme/privacy", "acme/terms", "beta/privacy"]
+
+
 def test_names_become_safe_slugs(workspace):
     result = tracker("add", "https://x.example/", "--service", "../../etc", "--document", "passwd")
     assert result.exit_code == 0
