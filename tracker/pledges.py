@@ -32,7 +32,13 @@ class Pledge:
     text: str
     context: str
     index: int
-    is_commitment: bool
+    lang: str  # the code of the language it was read in
+
+    @property
+    def is_commitment(self) -> bool:
+        """Asked only of the pledges a comparison reports: most pledges of two versions
+        are the same, and the question costs a few regex searches."""
+        return _is_commitment(self.text, self.lang)
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,7 @@ def segment(text: str, lang: str | Language = "en") -> list[Pledge]:
             units.append((block.text, block.context))
         else:
             units.extend((s, block.context) for s in split_sentences(block.text, language))
-    return [
-        Pledge(text=unit, context=context, index=i, is_commitment=is_commitment(unit, language))
-        for i, (unit, context) in enumerate(units)
-    ]
+    return [Pledge(text=unit, context=context, index=i, lang=language.code) for i, (unit, context) in enumerate(units)]
 
 
 def _blocks(text: str) -> list[_Block]:
@@ -159,15 +162,10 @@ def _is_abbreviation(before: str, language: Language) -> bool:
     return language.ordinal_dot and last.isdigit()
 
 
-def is_commitment(text: str, language: Language) -> bool:
-    """Whether a unit speaks about personal data or what is done with it (memoized: two
-    versions of a document share most of their sentences)."""
-    return _is_commitment(text, language.code)
-
-
 @lru_cache(maxsize=1 << 16)
 def _is_commitment(text: str, code: str) -> bool:
-    """Whether a unit speaks about personal data or what is done with it.
+    """Whether a unit speaks about personal data or what is done with it (memoized: two
+    versions of a document share most of their sentences).
 
     A sentence that opens by pointing elsewhere ("Learn more about how we use…") is
     not a pledge.
