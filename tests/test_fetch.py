@@ -346,6 +346,54 @@ def test_the_proxy_named_in_the_environment_is_used(server, monkeypatch):
     assert server.hits(proxied), "the request did not go through the proxy"
 
 
+@pytest.fixture
+def tunnel():
+    """A proxy that opens CONNECT tunnels, as company proxies do for HTTPS; yields its URL
+    and the CONNECT lines it received."""
+    import select
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    asked = []
+
+    def serve():
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            with client:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += client.recv(4096)
+                asked.append(head.split(b"\r\n")[0].decode())
+                host, port = asked[-1].split()[1].rsplit(":", 1)
+                with socket.create_connection((host, int(port))) as upstream:
+                    client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    while True:
+                        ready, _, _ = select.select([client, upstream], [], [], 5)
+                        data = ready and ready[0].recv(65536)
+                        if not data:
+                            break
+                        (upstream if ready[0] is client else client).sendall(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", asked
+    listener.close()
+
+
+def test_https_goes_through_a_tunnel_of_the_proxy(https_server, tunnel, monkeypatch):
+    url, cert = https_server
+    proxy, asked = tunnel
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    for variable in ("REQUESTS_CA_BUNDLE", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    assert fetch(url, limits=FAST).content == b"<p>over TLS</p>"
+    assert len(asked) == 1 and asked[0].startswith(f"CONNECT {url.split('/')[2]} HTTP/")
+
+
 def test_the_proxy_credentials_are_sent_to_the_proxy(server, monkeypatch):
     proxied = "http://policies.example.invalid/terms"
     server.serve(proxied, "<p>through the proxy</p>")
