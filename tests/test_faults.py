@@ -1,6 +1,8 @@
 """Misbehaving servers: each fault ends in one clear line, and the next check still works."""
 
 import gzip
+import time
+import zlib
 
 import pytest
 
@@ -87,3 +89,57 @@ def test_a_name_that_does_not_resolve_is_one_line(monkeypatch):
     with pytest.raises(FetchError, match="cannot connect: .*not known") as caught:
         fetch("http://policies.example.invalid/privacy", limits=Limits(attempts=1))
     assert len(str(caught.value).splitlines()) == 1
+
+
+def test_raw_deflate_and_gzip_in_several_members_are_unpacked_whole(server):
+    page = b"<p>We keep your messages for 30 days.</p>"
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # "deflate" without zlib's header, as some servers send
+    raw = packer.compress(page) + packer.flush()
+    url = server.serve("/raw", handler=_answer(200, raw, {"Content-Encoding": "deflate",
+                                                            "Content-Length": str(len(raw))}))
+    assert fetch(url, limits=FAST).content == page
+    members = gzip.compress(page[:20]) + gzip.compress(page[20:])
+    url = server.serve("/members", handler=_answer(200, members, {"Content-Encoding": "gzip",
+                                                                    "Content-Length": str(len(members))}))
+    assert fetch(url, limits=FAST).content == page
+
+
+def test_a_gzip_body_cut_short_is_a_transient_error_not_half_a_page(server):
+    packed = gzip.compress(b"<p>We never sell your data.</p>" * 200)
+    cut = packed[: len(packed) // 2]
+    url = server.serve("/cut", handler=_answer(200, cut, {"Content-Encoding": "gzip", "Content-Length": str(len(cut))}))
+    with pytest.raises(FetchError, match="download interrupted") as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient
+
+
+def test_a_redirect_without_a_location_is_an_error_not_a_page(server):
+    url = server.serve("/moved", "<p>moved somewhere</p>", status=301)
+    with pytest.raises(FetchError, match="HTTP 301 without a Location") as caught:
+        fetch(url, limits=FAST)
+    assert not caught.value.transient
+
+
+def test_what_a_server_sends_instead_of_http_reaches_no_terminal(server):
+    url = server.serve("/junk", handler=lambda h: h.wfile.write(b"\x1b[2J\x1b]0;owned\x07 no status line\r\n\r\n"))
+    with pytest.raises(FetchError) as caught:
+        fetch(url, limits=FAST)
+    assert caught.value.transient and all(c.isprintable() for c in str(caught.value))
+
+
+def test_a_server_sending_a_byte_at_a_time_is_stopped_at_the_time_limit(server, release):
+    def drip(h):
+        h.send_response(200)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        for _ in range(1000):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            if release.wait(0.05):
+                return
+
+    url = server.serve("/drip", handler=drip)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="download took over"):
+        fetch(url, limits=Limits(read_timeout=5, total_seconds=0.5, attempts=1))
+    assert time.monotonic() - started < 3

@@ -413,6 +413,36 @@ def test_hosts_in_no_proxy_are_reached_directly(server, monkeypatch):
     assert fetch(server.serve("/direct", "<p>direct</p>"), limits=FAST).content == b"<p>direct</p>"
 
 
+@pytest.mark.parametrize("url", ["http://a..b/policy", "http://exa mple.example/", "http://[::1/policy",
+                                 "http://" + "x" * 64 + ".example/"])
+def test_a_host_that_no_name_can_be_is_an_invalid_url_not_retried(url):
+    with pytest.raises(FetchError, match="^invalid URL") as caught:
+        fetch(url, limits=FAST)
+    assert not caught.value.transient
+
+
+def test_a_host_in_other_letters_is_asked_for_as_browsers_encode_it(server, monkeypatch):
+    """Through a proxy, which sees the host name as sent ("faß" is not "fass")."""
+    for proxied in ("http://xn--fa-hia.de/datenschutz", "http://xn--bcher-kva.example/a"):
+        server.serve(proxied, "<p>ok</p>")
+    monkeypatch.setenv("HTTP_PROXY", server.url(""))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert fetch("http://faß.de/datenschutz", limits=FAST).content == b"<p>ok</p>"
+    assert fetch("http://Bücher.example/a", limits=FAST).content == b"<p>ok</p>"
+
+
+def test_a_proxy_setting_that_is_not_a_url_is_one_line(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:abc")
+    with pytest.raises(FetchError, match="^invalid proxy"):
+        fetch("http://policies.example.invalid/privacy", limits=FAST)
+
+
+def test_a_percent_sign_that_escapes_nothing_is_sent_escaped(server):
+    server.serve("/100%25", "<p>all of it</p>")
+    assert fetch(server.url("/100%"), limits=FAST).content == b"<p>all of it</p>"
+
+
 def test_a_url_that_cannot_be_parsed_is_one_line_and_not_retried():
     with pytest.raises(FetchError, match="^invalid URL: .*not a valid host or port") as caught:
         fetch("http://127.0.0.1:99999999/policy", limits=FAST)

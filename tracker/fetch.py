@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import ipaddress
 import os
+import re
 import ssl
 import threading
 import time
@@ -134,7 +135,7 @@ class Network:
 
         if urllib.request.proxy_bypass(parts.hostname or ""):
             return None
-        return urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        return _parse(proxy if "://" in proxy else f"http://{proxy}", "proxy")
 
     def tls(self) -> ssl.SSLContext:
         """One context for the run: loading a bundle of authorities costs more than a fetch."""
@@ -207,7 +208,10 @@ def fetch(
 
     file:// URLs are read only when allowed: a watchlist from elsewhere (an import)
     must not publish the files of the machine that runs the tracker."""
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as error:  # "http://[::1/"
+        raise FetchError(f"invalid URL: {_reason(error)}") from None
     if scheme == "file":
         if not allow_file:
             raise FetchError("file:// URLs are not allowed here (tracker check --allow-file allows them)")
@@ -254,13 +258,10 @@ def _get(url: str, network: Network, headers: dict, limits: Limits) -> Snapshot:
         response = None
         try:
             response = _request(connection, parts, proxy, headers)
-            location = response.getheader("Location")
-            if response.status in _REDIRECT_STATUS and location:
-                following = urljoin(target, location.strip())
-                if urlsplit(following).scheme not in ("http", "https"):
-                    raise FetchError("redirected to a URL that is not http or https; not followed")
-                if urlsplit(following).netloc != parts.netloc:
-                    headers.pop("Authorization", None)  # credentials are for the host they were written for
+            if response.status in _REDIRECT_STATUS:
+                following = _redirect(target, response.getheader("Location", "").strip(), response.status)
+                if _parse(following)[:2] != parts[:2]:
+                    headers.pop("Authorization", None)  # credentials are for the site they were written for
                 target = following
                 continue
             return _snapshot(url, target, response, limits, started)
@@ -271,15 +272,48 @@ def _get(url: str, network: Network, headers: dict, limits: Limits) -> Snapshot:
     raise FetchError("too many redirects (a redirect loop?)")
 
 
-def _parse(url: str) -> SplitResult:
+def _redirect(url: str, location: str, status: int) -> str:
+    """The whole URL a redirect points to."""
+    if not location:
+        raise FetchError(f"HTTP {status} without a Location to follow")
+    try:
+        following = urljoin(url, location)
+        scheme = urlsplit(following).scheme
+    except ValueError as error:
+        raise FetchError(f"redirected to an invalid URL: {_reason(error)}") from None
+    if scheme not in ("http", "https"):
+        raise FetchError("redirected to a URL that is not http or https; not followed")
+    return following
+
+
+def _parse(url: str, what: str = "URL") -> SplitResult:
+    """The parts of an http(s) URL, with its host as the network writes it (IDNA for a
+    name in other letters than ASCII's); a FetchError if it has no valid host or port."""
     parts = urlsplit(url)
     try:
-        valid = bool(parts.hostname) and (parts.port or 0) >= 0
-    except ValueError:  # a port that is not a number, or out of range
-        valid = False
-    if not valid:
-        raise FetchError(f"invalid URL: {parts.netloc.rpartition('@')[2]!r} is not a valid host or port")
-    return parts
+        host, port = parts.hostname, parts.port  # .port checks the number
+        ascii_host = _ascii_host(host) if host else None
+    except ValueError:  # also UnicodeError: an empty or overlong label, a character no name may hold
+        ascii_host = None
+    if not ascii_host:
+        raise FetchError(f"invalid {what}: {parts.netloc.rpartition('@')[2]!r} is not a valid host or port")
+    if ascii_host == host:
+        return parts
+    user = parts.netloc.rpartition("@")[0]
+    netloc = (f"{user}@" if user else "") + ascii_host + (f":{port}" if port else "")
+    return parts._replace(netloc=netloc)
+
+
+def _ascii_host(host: str) -> str:
+    if host.isascii():
+        host.encode("idna")  # what the resolver does: raises on an empty or overlong label
+        return host
+    import idna  # IDNA 2008, as browsers: Python's own codec would make "fass.de" of "faß.de"
+
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise ValueError(str(error)) from None
 
 
 def _connect(parts: SplitResult, proxy: SplitResult | None, network: Network,
@@ -294,23 +328,33 @@ def _connect(parts: SplitResult, proxy: SplitResult | None, network: Network,
                 connection.set_tunnel(parts.hostname, parts.port, headers=_proxy_authorization(proxy))
         else:
             connection = http.client.HTTPConnection(via.hostname, via.port, timeout=limits.connect_timeout)
-        connection.connect()
-        connection.sock.settimeout(limits.read_timeout)
+        try:
+            connection.connect()
+            connection.sock.settimeout(limits.read_timeout)
+        except BaseException:
+            connection.close()
+            raise
+    except http.client.InvalidURL as error:
+        raise FetchError(f"invalid URL: {_reason(error)}") from None
     except TimeoutError:
         raise FetchError("connection timed out", transient=True) from None
     except ssl.SSLError as error:
         raise FetchError(f"secure connection refused: {_reason(error)}") from None
     except (OSError, http.client.HTTPException) as error:  # refused, unknown name, proxy refusing
-        raise FetchError(f"cannot connect: {_reason(error)}", transient=True) from None
+        reason = _reason(error)
+        asks_password = reason.startswith("Tunnel connection failed: 407")  # waiting will not help
+        raise FetchError(f"cannot connect: {reason}", transient=not asks_password) from None
     return connection
 
 
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # what a URL may hold as it is; anything else is percent-encoded
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _request(connection: http.client.HTTPConnection, parts: SplitResult, proxy: SplitResult | None,
              headers: dict) -> http.client.HTTPResponse:
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
+    path = _STRAY_PERCENT.sub("%25", path)  # "100%" is not an escape: sent as "100%25"
     if proxy and parts.scheme == "http":  # a proxy is asked for the whole URL; a tunnel carries a path
         path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
         headers = {**headers, **_proxy_authorization(proxy)}
@@ -372,17 +416,15 @@ def _without_credentials(url: str) -> tuple[str, dict]:
 
 def _read_body(response: http.client.HTTPResponse, limits: Limits, started: float) -> bytes:
     """The body, unpacked if the server packed it, refused past the size cap (counted unpacked:
-    a small gzip bomb is stopped at the cap, not unpacked whole)."""
+    a small gzip bomb is stopped at the cap, not unpacked whole) or past the time limit
+    (read as it arrives, so that a server sending a byte at a time is stopped too)."""
     declared = response.getheader("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"document too large ({_size(int(declared))}, limit {_size(limits.max_bytes)})")
-    encoding = response.getheader("Content-Encoding", "").strip().lower()
-    unpack = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in ("gzip", "x-gzip", "deflate") else None
+    arriving = iter(lambda: response.read1(_CHUNK), b"")
     chunks, size = [], 0
     try:
-        while chunk := response.read(_CHUNK):
-            if unpack:
-                chunk = unpack.decompress(chunk, limits.max_bytes - size + 1)
+        for chunk in _unpacked(arriving, response.getheader("Content-Encoding", ""), limits.max_bytes):
             size += len(chunk)
             if size > limits.max_bytes:
                 raise FetchError(f"document too large (over {_size(limits.max_bytes)})")
@@ -392,11 +434,48 @@ def _read_body(response: http.client.HTTPResponse, limits: Limits, started: floa
         if response.length:  # http.client ends a read at an early close without saying so
             raise FetchError(f"download interrupted: {response.length} bytes short of the length announced",
                              transient=True)
-        if unpack:
-            chunks.append(unpack.flush())
     except (OSError, http.client.HTTPException, zlib.error) as error:
         raise FetchError(f"download interrupted: {_reason(error) or type(error).__name__}", transient=True) from None
     return b"".join(chunks)
+
+
+def _unpacked(raw: Iterator[bytes], encoding: str, cap: int) -> Iterator[bytes]:
+    """The body as sent, or unpacked for gzip and deflate: never more than cap + 1 bytes from
+    one piece, every member of a gzip body made of several, raw deflate as well as zlib's
+    (servers send both as "deflate"), and whatever follows the last member ignored."""
+    encoding = encoding.strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        yield from raw
+        return
+    unpack, members = None, 0
+    for chunk in raw:
+        while chunk:
+            if unpack is None:
+                raw_deflate = encoding == "deflate" and not _zlib_header(chunk)
+                unpack = zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS | 32)
+            try:
+                yield unpack.decompress(chunk, cap + 1)
+            except zlib.error:
+                if members:  # what follows a whole member is not one: ignored, as browsers do
+                    return
+                raise
+            if unpack.unconsumed_tail:  # the piece reached the cap: the caller stops here
+                chunk = unpack.unconsumed_tail
+            elif unpack.eof:
+                chunk, unpack, members = unpack.unused_data, None, members + 1
+            else:
+                chunk = b""
+    if unpack is not None and not members:
+        yield unpack.flush()
+        if not unpack.eof:
+            raise zlib.error(f"the {encoding} body ends before its end")
+
+
+def _zlib_header(data: bytes) -> bool:
+    """Whether data starts as a zlib stream (or a gzip one), not as raw deflate."""
+    if data[:2] == b"\x1f\x8b":
+        return True
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 def _read_file(url: str, limits: Limits) -> Snapshot:
@@ -441,7 +520,8 @@ def _size(n: int) -> str:
 
 def _reason(error: Exception) -> str:
     """What went wrong, on one line: an OSError's words without its number, OpenSSL's
-    without its source line."""
+    without its source line, and no character a server sent that a terminal would obey."""
     text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
     text = text.split("] ", 1)[-1].split(" (_ssl.c:", 1)[0]
+    text = "".join(c if c.isprintable() else " " for c in text)
     return " ".join(text.split())[:200]
