@@ -31,7 +31,20 @@ def test_add_leaves_what_is_written_as_it_is_and_puts_a_document_beside_its_sibl
     text = (workspace / "watchlist.toml").read_text()
     assert text.startswith(written.rstrip("\n"))
     assert text.index("[acme.terms]") < text.index("[beta.privacy]")
+    assert text.endswith('every = "12h"\n')
     assert [s.key for s in load(workspace / "watchlist.toml").sources] == ["acme/privacy", "acme/terms", "beta/privacy"]
+
+
+def test_adding_beside_what_cannot_take_a_table_is_one_line_and_changes_nothing(workspace):
+    watchlist = workspace / "watchlist.toml"
+    for written, document in [('acme = { privacy = { url = "https://acme.example/p" } }\n', "terms"),
+                              ('acme = "not a table"\n', "terms"),
+                              ('[acme.terms]\nurl = "ftp://acme.example/t"\n', "terms")]:
+        watchlist.write_text(written)
+        result = tracker("add", "https://acme.example/t2", "--service", "acme", "--document", document)
+        assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
+        assert result.output.startswith("error: ") and "Traceback" not in result.output
+        assert watchlist.read_text() == written
 
 
 def test_names_become_safe_slugs(workspace):

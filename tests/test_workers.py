@@ -98,6 +98,26 @@ def test_killing_a_run_takes_its_pool_processes_with_it(server, workspace, relea
     pytest.fail("pool processes outlived the run that forked them")
 
 
+@pytest.mark.skipif(pool_size(MIN_SOURCES) == 0, reason="no process pool on this machine (one core, or not Linux)")
+def test_ctrl_c_stops_a_run_with_one_line_and_no_traceback_from_its_pool(server, workspace, release):
+    for i in range(MIN_SOURCES):
+        server.serve(f"/{i}", handler=lambda h: release.wait(20))
+        CliRunner().invoke(cli, ["add", server.url(f"/{i}"), "--service", f"svc-{i}", "--document", "privacy"])
+    for delay in (0.0, 0.15):  # while the pool loads the engine, and once fetching
+        server.requests.clear()
+        run = subprocess.Popen([str(TRACKER), "check"], start_new_session=True, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)
+        os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole group
+        release.set()
+        _, errors = run.communicate(timeout=30)
+        release.clear()
+        assert run.returncode == 130 and errors.strip() == "interrupted", errors
+
+
 def test_a_pool_whose_process_was_killed_goes_on_in_the_calling_thread():
     with Workers(1) as pool:
         assert pool.run(len, "abc") == 3

@@ -169,11 +169,16 @@ def add(path: Path, source: Source) -> None:
     import tomlkit  # only edits need it; reading uses the faster tomllib
 
     appended = source.service not in data
+    if not appended and source.document in data[source.service]:
+        raise WatchlistError(f"{source.key} is in the watchlist but invalid: mend or remove it by hand first")
     doc = tomlkit.document() if appended else tomlkit.parse(text)
     service = doc.get(source.service)
     if service is None:
         service = tomlkit.table(is_super_table=True)
         doc.add(source.service, service)
+    if not isinstance(service, tomlkit.items.Table):  # a value, or an inline table: no room for a table
+        raise WatchlistError(f"[{source.service}] is not written as a table of documents; "
+                             "write it as one to add documents to it")
     entry = tomlkit.table()
     if source.name:
         entry["name"] = source.name
@@ -188,10 +193,10 @@ def add(path: Path, source: Source) -> None:
         entry["browser"] = source.browser
     entry.add(tomlkit.nl())  # a blank line before whatever table follows
     service.add(source.document, entry)
+    rendered = tomlkit.dumps(doc)
     if appended and text.strip():
-        _write_atomically(path, text.rstrip("\n") + "\n\n" + tomlkit.dumps(doc))
-    else:
-        _write_atomically(path, tomlkit.dumps(doc))
+        rendered = text.rstrip("\n") + "\n\n" + rendered
+    _write_atomically(path, rendered.rstrip("\n") + "\n")
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -80,6 +81,7 @@ def pool_size(sources: int) -> int:
 def _start(parent: int) -> None:
     """In a pool process: exit once the run that forked it is gone (killed, say), let
     fetching have the CPU first, and load the engine before the first page arrives."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it shuts the pool down
 
     def watch() -> None:
         while os.getppid() == parent:
