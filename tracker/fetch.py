@@ -158,15 +158,12 @@ def _proxies_from_environment() -> dict[str, str]:
 def _trusted_certificates() -> ssl.SSLContext:
     """The certificate authorities the environment names (a company's own, say), else certifi's:
     SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL reads them, REQUESTS_CA_BUNDLE as requests did."""
-    named = {}
-    for variable in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-        if os.environ.get(variable):
-            named = {"cafile": os.environ[variable]}
-            break
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
+    if bundle:
+        named = {"cafile": bundle}
+    elif os.environ.get("SSL_CERT_DIR"):
+        named = {"capath": os.environ["SSL_CERT_DIR"]}
     else:
-        if os.environ.get("SSL_CERT_DIR"):
-            named = {"capath": os.environ["SSL_CERT_DIR"]}
-    if not named:
         import certifi
 
         named = {"cafile": certifi.where()}

@@ -169,7 +169,7 @@ def add(path: Path, source: Source) -> None:
     import tomlkit  # only edits need it; reading uses the faster tomllib
 
     appended = source.service not in data
-    if not appended and source.document in data[source.service]:
+    if not appended and isinstance(data[source.service], dict) and source.document in data[source.service]:
         raise WatchlistError(f"{source.key} is in the watchlist but invalid: mend or remove it by hand first")
     doc = tomlkit.document() if appended else tomlkit.parse(text)
     service = doc.get(source.service)
