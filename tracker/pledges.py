@@ -18,8 +18,8 @@ _BOLD_HEADING = re.compile(r"^\*\*([^*]+?)\*\*:?$|^__([^_]+?)__:?$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)]|[A-Za-z][.)]|\(?[a-zA-Z]{1,3}\)|\(\d{1,3}\))\s+")
 _SETEXT = re.compile(r"^(?:={3,}|-{3,})$")
 _TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
-_END = re.compile(r"[.!?:;…)\]\"*]$")
-_STOP = re.compile(r"[.!?;…]$")
+_END = tuple('.!?:;…)]"*')  # a paragraph ending otherwise goes on in the next one (PDF)
+_STOP = tuple(".!?;…")
 _TITLE_WORDS = 8  # a bold line this short is a heading even with a final stop
 # A sentence ends at . ! ? (…) followed by a space and an upper-case letter, digit or quote.
 _BOUNDARY = re.compile(r"([.!?…])([\"')\]*]*)\s+(?=[\"'(\[*]*[^\W_a-zß-ÿ]|\d)")
@@ -61,14 +61,21 @@ def segment(text: str, lang: str | Language = "en") -> list[Pledge]:
 
 
 def _blocks(text: str) -> list[_Block]:
-    """Paragraphs, list items and table rows, with PDF line breaks mended."""
+    """Paragraphs, list items and table rows, with PDF line breaks mended.
+
+    Half of segmenting a document is this loop over its lines: a pattern is tried
+    only on a line whose first character it could match."""
     headings: dict[int, str] = {}
+    context = ""  # the headings above, " > "-joined
     blocks: list[_Block] = []
     current: list[str] = []
     kind = "paragraph"
 
-    def context() -> str:
-        return " > ".join(headings[level] for level in sorted(headings))
+    def under(level: int, title: str) -> str:
+        nonlocal headings
+        headings = {k: v for k, v in headings.items() if k < level}
+        headings[level] = title.strip(" *_")
+        return " > ".join(headings[k] for k in sorted(headings))
 
     def flush() -> None:
         nonlocal current
@@ -79,39 +86,37 @@ def _blocks(text: str) -> list[_Block]:
                 kind == "paragraph"
                 and previous is not None
                 and previous.kind == "paragraph"
-                and not _END.search(previous.text)
+                and not previous.text.endswith(_END)
                 and (joined[:1].islower() or len(previous.text) >= _WRAPPED)
             ):
                 # A sentence broken across blank lines (PDF extraction): mend it.
                 blocks[-1] = _Block(previous.text + " " + joined, previous.context, "paragraph")
             else:
-                blocks.append(_Block(joined, context(), kind))
+                blocks.append(_Block(joined, context, kind))
         current = []
 
     for raw in text.split("\n"):
         line = raw.strip()
-        heading = _HEADING.match(line)
-        bold = _BOLD_HEADING.match(line)
         if not line:
             flush()
-        elif heading or (bold and _is_title((bold.group(1) or bold.group(2)).strip())):
+            continue
+        first = line[0]
+        heading = _HEADING.match(line) if first == "#" else None
+        bold = _BOLD_HEADING.match(line) if first in "*_" else None
+        if heading or (bold and _is_title((bold.group(1) or bold.group(2)).strip())):
             flush()
             level = len(heading.group(1)) if heading else 7
-            title = heading.group(2) if heading else (bold.group(1) or bold.group(2))
-            headings = {k: v for k, v in headings.items() if k < level}
-            headings[level] = title.strip(" *_")
-        elif _SETEXT.match(line):
+            context = under(level, heading.group(2) if heading else (bold.group(1) or bold.group(2)))
+        elif first in "=-" and _SETEXT.match(line):
             # "Title" over "=====" or "-----" is a heading; a rule alone separates blocks.
             title = current.pop() if current and kind == "paragraph" else ""
             flush()
             if title:
-                level = 1 if line.startswith("=") else 2
-                headings = {k: v for k, v in headings.items() if k < level}
-                headings[level] = title.strip(" *_")
-        elif line.startswith("|"):
+                context = under(1 if first == "=" else 2, title)
+        elif first == "|":
             flush()
             if not _TABLE_SEPARATOR.match(line):
-                blocks.append(_Block(line, context(), "row"))
+                blocks.append(_Block(line, context, "row"))
         elif _LIST_ITEM.match(line):
             flush()
             kind = "item"
@@ -125,7 +130,7 @@ def _blocks(text: str) -> list[_Block]:
 
 
 def _is_title(text: str) -> bool:
-    return not _STOP.search(text) or len(text.split()) <= _TITLE_WORDS
+    return not text.endswith(_STOP) or len(text.split()) <= _TITLE_WORDS
 
 
 def split_sentences(text: str, language: Language) -> list[str]:
