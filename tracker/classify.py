@@ -13,9 +13,10 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from tracker.align import plain
-from tracker.lang import Language, compile_phrase
+from tracker.lang import Language, compile_phrase, load
 
 # Cues whose words must not be read again by later categories ("ne ... que" is not
 # a negation, "will be able to" is not a promise). Order matters.
@@ -233,17 +234,26 @@ def _which(language: Language, category: str, words: str) -> str:
 
 
 def _durations(text: str, language: Language) -> tuple[float, ...]:
-    numbers = "|".join(re.escape(n) for n in sorted(language.numbers, key=len, reverse=True))
     found = []
-    for unit, words in language.units.items():
-        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        # "3 years", "three (3) years", "12-month"
-        pattern = rf"(?<!\w)(\d+(?:[.,]\d+)?|{numbers})(?:\s*\(\d+\))?[\s-]+(?:{names})(?!\w)"
-        for match in re.finditer(pattern, text, re.IGNORECASE):
+    for unit, pattern in _duration_patterns(language.code):
+        for match in pattern.finditer(text):
             amount = match.group(1).lower()
             value = language.numbers.get(amount) or float(amount.replace(",", "."))
             found.append(value * _DAYS.get(unit, 1))
     return tuple(found)
+
+
+@cache
+def _duration_patterns(code: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per unit of time, the pattern of an amount of it: "3 years", "three (3) years", "12-month"."""
+    language = load(code)
+    numbers = "|".join(re.escape(n) for n in sorted(language.numbers, key=len, reverse=True))
+    patterns = []
+    for unit, words in language.units.items():
+        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        patterns.append((unit, re.compile(
+            rf"(?<!\w)(\d+(?:[.,]\d+)?|{numbers})(?:\s*\(\d+\))?[\s-]+(?:{names})(?!\w)", re.IGNORECASE)))
+    return tuple(patterns)
 
 
 def classify(old: str, new: str, language: Language, regrouped: bool = False) -> Verdict:
