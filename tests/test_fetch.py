@@ -432,8 +432,9 @@ def test_a_host_in_other_letters_is_asked_for_as_browsers_encode_it(server, monk
     assert fetch("http://Bücher.example/a", limits=FAST).content == b"<p>ok</p>"
 
 
-def test_a_proxy_setting_that_is_not_a_url_is_one_line(monkeypatch):
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:abc")
+@pytest.mark.parametrize("proxy", ["http://127.0.0.1:abc", "http://[::1:3128", "http://:3128"])
+def test_a_proxy_setting_that_is_not_a_url_is_one_line(monkeypatch, proxy):
+    monkeypatch.setenv("HTTP_PROXY", proxy)
     with pytest.raises(FetchError, match="^invalid proxy"):
         fetch("http://policies.example.invalid/privacy", limits=FAST)
 

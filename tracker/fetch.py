@@ -286,14 +286,16 @@ def _redirect(url: str, location: str, status: int) -> str:
 def _parse(url: str, what: str = "URL") -> SplitResult:
     """The parts of an http(s) URL, with its host as the network writes it (IDNA for a
     name in other letters than ASCII's); a FetchError if it has no valid host or port."""
-    parts = urlsplit(url)
+    parts = None
     try:
+        parts = urlsplit(url)
         host, port = parts.hostname, parts.port  # .port checks the number
         ascii_host = _ascii_host(host) if host else None
     except ValueError:  # also UnicodeError: an empty or overlong label, a character no name may hold
         ascii_host = None
     if not ascii_host:
-        raise FetchError(f"invalid {what}: {parts.netloc.rpartition('@')[2]!r} is not a valid host or port")
+        where = f"{parts.netloc.rpartition('@')[2]!r} is not a valid host or port" if parts else "not a URL"
+        raise FetchError(f"invalid {what}: {where}")
     if ascii_host == host:
         return parts
     user = parts.netloc.rpartition("@")[0]
