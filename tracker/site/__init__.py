@@ -25,7 +25,8 @@ MANIFEST = ".build.json"
 def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "") -> Path:
     """Write the site under out (only what changed); returns the home page's path."""
     out.mkdir(parents=True, exist_ok=True)
-    services = model.read(archive, sources)
+    states = archive.states()  # read once: the status page and the documents' pages both show them
+    services = model.read(archive, sources, states)
     documents = [d for s in services for d in s.documents]
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
     names = {s.service: s.name for s in services}
@@ -49,7 +50,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     build.render("index.html", "index.html", root="", title="What changed in the promises",
                  losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
                  totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
-    next_runs, states = archive.health().get("next_runs", {}), archive.states()
+    next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
                  sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
     entries = feeds.EntryCache()

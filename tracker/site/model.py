@@ -85,12 +85,12 @@ def count_types(changes) -> list[tuple[str, int]]:
     return [(kind, counts[kind]) for kind in SEVERITY if counts[kind]]
 
 
-def read(archive: Archive, sources: tuple[Source, ...]) -> list[Service]:
-    """Every service with archived versions, its documents and their changes."""
+def read(archive: Archive, sources: tuple[Source, ...], states: dict[str, dict]) -> list[Service]:
+    """Every service with archived versions, its documents and their changes (and the
+    last check of each, from `states`: Archive.states())."""
     by_key = {source.key: source for source in sources}
     names = {source.service: source.name for source in sources if source.name}
     services: dict[str, list[Document]] = {}
-    states = archive.states()
     for service, document in archive.documents():
         versions = tuple(archive.versions(service, document))
         ids = {v.id: v for v in versions}
