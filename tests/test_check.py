@@ -322,3 +322,14 @@ def test_a_path_as_a_name_in_the_watchlist_is_skipped_in_one_line(server, worksp
     folders = {part for path in files(workspace / "snapshots") for part in Path(path).parts[:-1]}
     assert not [name for name in folders if name.startswith(".")]
     assert Archive(workspace / "snapshots").documents() == [("good", "policy")]
+
+
+def test_a_new_source_whose_page_has_no_text_leaves_no_folder_behind(server, workspace):
+    scripted = "<html><body><script>document.write('We never sell your data.')</script></body></html>"
+    tracker("add", server.serve("/scripted", scripted), "--service", "Scripted", "--document", "Policy",
+            "--no-browser")
+
+    result = tracker("check")
+
+    assert result.exit_code != 0 and "no text" in result.output
+    assert not (workspace / "snapshots" / "scripted").exists()

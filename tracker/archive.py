@@ -95,6 +95,10 @@ class Archive:
             if _SLUG.match(document.name) and any(document.glob("*.json"))
         )
 
+    def has(self, service: str, document: str) -> bool:
+        """Whether the document has a folder (made when its first version is recorded)."""
+        return self._folder(service, document).is_dir()
+
     def versions(self, service: str, document: str) -> list[Version]:
         """Versions of a document, oldest first."""
         folder = self._folder(service, document)

@@ -21,7 +21,7 @@ from tracker.browser import Browser
 from tracker.errors import ExtractError, FetchError, TrackerError
 from tracker.extract import sniff
 from tracker.fetch import Client, Limits, Snapshot, new_client
-from tracker.reading import changes_between, read
+from tracker.reading import read_against
 from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
 from tracker.workers import IN_THREAD, Workers
 
@@ -197,22 +197,25 @@ def _archive(
     if _unchanged(snapshot, state):
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
-    text, lang = cores.run(read, snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)
-    text_hash = sha256(text.encode("utf-8"))
+    page = (snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)
+    # a new document is read before its folder exists: a page without text leaves nothing behind
+    first = None if archive.has(source.service, source.document) else cores.run(read_against, *page, None)
     with archive.lock(source.service, source.document):
         versions = archive.versions(source.service, source.document)
         latest = versions[-1] if versions else None
+        old_text = archive.text(source.service, source.document, latest) if latest else None
+        if first and old_text is None:
+            text, lang, changes = first
+        else:  # read and compared in one trip (again if another run recorded a version meanwhile)
+            text, lang, changes = cores.run(read_against, *page, old_text)
+        text_hash = sha256(text.encode("utf-8"))
         if latest and latest.text_sha256 == text_hash:
             return Outcome(source, UNCHANGED)
-        changes = []
-        if latest:
-            old_text = archive.text(source.service, source.document, latest)
-            if len(text) < SUSPECT_RATIO * len(old_text) and state.get("held") != text_hash:
-                shorter = 100 - round(100 * len(text) / len(old_text))
-                return Outcome(source, HELD, held=text_hash, error=(
-                    f"the text is {shorter}% shorter than the last version (an error page?); "
-                    "it is recorded if a later check sees it again"))
-            changes = cores.run(changes_between, old_text, text, lang)
+        if old_text is not None and len(text) < SUSPECT_RATIO * len(old_text) and state.get("held") != text_hash:
+            shorter = 100 - round(100 * len(text) / len(old_text))
+            return Outcome(source, HELD, held=text_hash, error=(
+                f"the text is {shorter}% shorter than the last version (an error page?); "
+                "it is recorded if a later check sees it again"))
         # raw bytes are kept with the versions they made, not for every markup-only change
         version = archive.record(
             source.service,
@@ -223,7 +226,7 @@ def _archive(
             raw_sha256=archive.store_raw(snapshot.content, kind),
             kind=kind,
             lang=lang,
-            changes=changes,
+            changes=changes or [],
             third_parties=third_parties,
             versions=versions,
         )
