@@ -24,7 +24,8 @@ _TITLE_WORDS = 8  # a bold line this short is a heading even with a final stop
 # A sentence ends at . ! ? (…) followed by a space and an upper-case letter, digit or quote.
 _BOUNDARY = re.compile(r"([.!?…])([\"')\]*]*)\s+(?=[\"'(\[*]*[^\W_a-zß-ÿ]|\d)")
 _WRAPPED = 70  # a paragraph this long without a final stop is a line wrapped by a PDF
-_WORD_BEFORE = re.compile(r"([\w.'-]+)$")
+_WORD = re.compile(r"[\w.'-]+")  # matched on the reversed text before a dot: the word that ends there
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: str.isalnum, in one search
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def segment(text: str, lang: str | Language = "en") -> list[Pledge]:
             units.append((block.text, block.context))
         else:
             units.extend((s, block.context) for s in split_sentences(block.text, language))
-    return [Pledge(text=unit, context=context, index=i, lang=language.code) for i, (unit, context) in enumerate(units)]
+    return [Pledge(unit, context, i, language.code) for i, (unit, context) in enumerate(units)]
 
 
 def _blocks(text: str) -> list[_Block]:
@@ -126,7 +127,7 @@ def _blocks(text: str) -> list[_Block]:
                 kind = "paragraph"
             current.append(line)
     flush()
-    return [b for b in blocks if any(c.isalnum() for c in b.text)]
+    return [b for b in blocks if _ALNUM.search(b.text)]
 
 
 def _is_title(text: str) -> bool:
@@ -151,14 +152,14 @@ def _split_sentences(text: str, code: str) -> tuple[str, ...]:
         sentences.append(text[start : match.end()].strip())
         start = match.end()
     sentences.append(text[start:].strip())
-    return tuple(s for s in sentences if any(c.isalnum() for c in s))
+    return tuple(s for s in sentences if _ALNUM.search(s))
 
 
 def _is_abbreviation(before: str, language: Language) -> bool:
-    found = _WORD_BEFORE.search(before)
+    found = _WORD.match(before.removesuffix("\n")[::-1])
     if not found:
         return False
-    word = found.group(1).rsplit("'", 1)[-1].strip("(-").lower()  # "l'art." -> "art"
+    word = found.group()[::-1].rsplit("'", 1)[-1].strip("(-").lower()  # "l'art." -> "art"
     last = word.rsplit(".", 1)[-1] if "." in word else word
     if word in language.abbreviations or last in language.abbreviations:
         return True

@@ -103,8 +103,11 @@ class _Writer:
         self._prefix = prefix
 
     def end_block(self) -> None:
-        lines = [" ".join(line.split()) for line in "".join(self._inline).split("\n")]
-        text = "\n".join(line for line in lines if line)
+        joined = "".join(self._inline)
+        if "\n" in joined:  # a <br> inside: its lines are kept
+            text = "\n".join(filter(None, (" ".join(line.split()) for line in joined.split("\n"))))
+        else:
+            text = " ".join(joined.split())
         if text:
             self.blocks.append(self._prefix + text)
             self._prefix = ""

@@ -19,7 +19,7 @@ from pathlib import Path
 _HERE = Path(__file__).parent
 DEFAULT = "en"
 _GAP = r"((?:(?:\s+|(?<='))[^\s.;:!?]+){0,6}?)"  # captured: the words in a gap are not the cue
-_BETWEEN = r"(?:\s+|(?<='))"  # after an elided "n'" or "qu'" no space is needed
+_BETWEEN = r"\s*(?<=[\s'])"  # spaces, or none after an elided "n'" or "qu'" (no word ends in a space)
 _STARTS = r"(?<![\w'-])"  # a cue starts at the start of a word...
 _ENDS = r"(?:(?<=')|(?![\w-]))"  # ...and ends at the end of one (or after an elision)
 
@@ -65,7 +65,7 @@ def _word(word: str) -> str:
         alternatives.append(
             (r"\w*" if alt.startswith("*") else "") + body + (r"\w*" if alt.endswith("*") else "")
         )
-    return "(?:" + "|".join(alternatives) + ")"
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -165,7 +165,7 @@ def detect(text: str) -> str:
     for code in available():
         with _LOADING:
             stopwords = _stopwords(code)
-        count = sum(n for w, n in words.items() if w in stopwords)
+        count = sum(map(words.__getitem__, stopwords.intersection(words)))
         if count > best_count:
             best, best_count = code, count
     return best
