@@ -69,8 +69,8 @@ def check_all(
     One browser serves the whole run (started only if a source needs it) and is
     closed at the end; pass one to share it with the caller instead. Pages that
     changed are read and compared in other processes when the run is large: in
-    `cores` if given (the caller forked it earlier and closes it), else in a pool
-    forked here."""
+    `cores` if given (the caller forked it earlier, and closes it to wait for its
+    processes), else in a pool forked here; either is shut down once every page is read."""
     sources = list(sources)
     run_cores = cores or Workers.for_run(len(sources))  # first: forked before any thread of the run
     client = new_client(limits, allow_file)
@@ -83,8 +83,11 @@ def check_all(
         return outcome
 
     try:
-        with archive.batch(), ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
-            return list(pool.map(one, sources))
+        with archive.batch():
+            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
+                outcomes = list(pool.map(one, sources))
+            run_cores.close(wait=False)  # every page is read: the pool exits while the states are written
+        return outcomes
     finally:
         if cores is None:
             run_cores.close()

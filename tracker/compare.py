@@ -92,7 +92,7 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
 
 
 def _headings(pledges: list[Pledge]) -> set[str]:
-    return {key(title) for p in pledges for title in p.context.split(" > ")}
+    return {key(title) for context in {p.context for p in pledges} for title in context.split(" > ")}
 
 
 def _reportable(pledges: list[Pledge]) -> bool:

@@ -37,12 +37,15 @@ class Workers:
 
     def __init__(self, processes: int = 0):
         self._pool: ProcessPoolExecutor | None = None
+        self._processes: list[multiprocessing.process.BaseProcess] = []
         if processes > 0:
+            others = multiprocessing.active_children()
             self._pool = ProcessPoolExecutor(
                 processes, mp_context=multiprocessing.get_context("fork"),
                 initializer=_start, initargs=(os.getpid(),),
             )
             self._pool.submit(int)  # forks every process now, while no other thread runs
+            self._processes = [p for p in multiprocessing.active_children() if p not in others]
 
     @classmethod
     def for_run(cls, sources: int) -> Workers:
@@ -58,10 +61,16 @@ class Workers:
                 pool.shutdown(wait=True)
         return function(*args)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Shut the pool down. Without waiting, its processes exit while the caller goes on
+        (writing the run's states, say); a later close() waits for them."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
+        if wait:
+            for process in self._processes:
+                process.join()
+            self._processes = []
 
     def __enter__(self) -> Workers:
         return self
