@@ -37,15 +37,13 @@ class Workers:
 
     def __init__(self, processes: int = 0):
         self._pool: ProcessPoolExecutor | None = None
-        self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._closing: threading.Thread | None = None
         if processes > 0:
-            others = multiprocessing.active_children()
             self._pool = ProcessPoolExecutor(
                 processes, mp_context=multiprocessing.get_context("fork"),
                 initializer=_start, initargs=(os.getpid(),),
             )
             self._pool.submit(int)  # forks every process now, while no other thread runs
-            self._processes = [p for p in multiprocessing.active_children() if p not in others]
 
     @classmethod
     def for_run(cls, sources: int) -> Workers:
@@ -62,15 +60,15 @@ class Workers:
         return function(*args)
 
     def close(self, wait: bool = True) -> None:
-        """Shut the pool down. Without waiting, its processes exit while the caller goes on
-        (writing the run's states, say); a later close() waits for them."""
+        """Shut the pool down. Without waiting, it shuts down in a thread of its own while the
+        caller goes on (writing the run's states, say); a later close() waits for it."""
         if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._closing = threading.Thread(target=self._pool.shutdown, kwargs={"cancel_futures": True})
+            self._closing.start()
             self._pool = None
-        if wait:
-            for process in self._processes:
-                process.join()
-            self._processes = []
+        if wait and self._closing is not None:
+            self._closing.join()
+            self._closing = None
 
     def __enter__(self) -> Workers:
         return self
