@@ -115,6 +115,12 @@ def release():
     event.set()
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Each test its own cache folder (the parsed watchlists), never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """An empty folder as the current directory: watchlist.toml and snapshots/ go there."""

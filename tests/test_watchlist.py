@@ -1,4 +1,6 @@
+import os
 import tomllib
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -85,3 +87,44 @@ def test_a_bad_entry_written_by_hand_does_not_hide_the_others(workspace):
     watchlist = load(workspace / "watchlist.toml")
     assert [s.key for s in watchlist.sources] == ["good/doc"]
     assert len(watchlist.problems) == 1 and "slug" in watchlist.problems[0]
+
+
+def _cached(cache_home):
+    return sorted((cache_home / "pledge-tracker").glob("*.json"))
+
+
+def test_a_watchlist_edited_in_place_is_read_anew_not_from_the_cache(workspace, monkeypatch):
+    path = workspace / "watchlist.toml"
+    path.write_text('[acme.privacy]\nurl = "https://a.example/p"\n')
+    assert [s.url for s in load(path).sources] == ["https://a.example/p"]
+    assert len(_cached(Path(os.environ["XDG_CACHE_HOME"]))) == 1  # parsed once, kept
+
+    path.write_text('[acme.privacy]\nurl = "https://b.example/p"\n')  # same length, same second
+    assert [s.url for s in load(path).sources] == ["https://b.example/p"]
+    path.write_text('[acme.privacy]\nurl = "https://b.example/p"\nevery = "nope"\n')
+    assert load(path).sources == () and "invalid interval" in load(path).problems[0]
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(workspace):
+    path = workspace / "watchlist.toml"
+    path.write_text('[acme.privacy]\nurl = "https://a.example/p"\nevery = "7d"\n')
+    load(path)
+    (cached,) = _cached(Path(os.environ["XDG_CACHE_HOME"]))
+    for junk in (b"\x00not json", b'{"stamp": 3}', b"[]"):
+        cached.write_bytes(junk)
+        assert [(s.key, s.every) for s in load(path).sources] == [("acme/privacy", "7d")]
+
+
+def test_a_watchlist_holding_a_password_never_reaches_the_cache(workspace):
+    path = workspace / "watchlist.toml"
+    path.write_text('[acme.privacy]\nurl = "https://bob:s3cret@a.example/p"\n')
+    assert [s.url for s in load(path).sources] == ["https://bob:s3cret@a.example/p"]
+    assert _cached(Path(os.environ["XDG_CACHE_HOME"])) == []
+
+
+def test_the_cache_is_private_to_its_owner(workspace):
+    path = workspace / "watchlist.toml"
+    path.write_text('[acme.privacy]\nurl = "https://a.example/p"\n')
+    load(path)
+    (cached,) = _cached(Path(os.environ["XDG_CACHE_HOME"]))
+    assert cached.stat().st_mode & 0o077 == 0 and cached.parent.stat().st_mode & 0o077 == 0
