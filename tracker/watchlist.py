@@ -110,8 +110,9 @@ def _data(path: Path) -> dict:
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}
-    cache = _cache_file(path)
-    stamp = [str(path.resolve()), len(raw), zlib.crc32(raw), zlib.adler32(raw)]
+    where = str(path.resolve())
+    cache = _cache_file(where)
+    stamp = [where, len(raw), zlib.crc32(raw), zlib.adler32(raw)]
     try:
         cached = json.loads(cache.read_bytes()) if cache else None
         if cached["stamp"] == stamp:
@@ -127,11 +128,11 @@ def _data(path: Path) -> dict:
     return data
 
 
-def _cache_file(path: Path) -> Path | None:
+def _cache_file(where: str) -> Path | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):  # no home to put it in
         return None
-    return Path(base) / "pledge-tracker" / f"watchlist-{zlib.crc32(str(path.resolve()).encode()):08x}.json"
+    return Path(base) / "pledge-tracker" / f"watchlist-{zlib.crc32(where.encode()):08x}.json"
 
 
 def _write_private(path: Path, data: bytes) -> None:
