@@ -33,6 +33,17 @@ def test_page_furniture_is_dropped_but_a_cookie_policy_section_is_kept():
     assert "strictly necessary cookies" in text
 
 
+def test_every_cookie_banner_of_a_page_is_dropped_not_only_the_first():
+    page = ("<html><body><main><p>We keep your data for 30 days.</p>"
+            "<div class=cookie-banner><p>We use cookies (first banner).</p></div>"
+            "<p>We never sell it.</p><div id=consent-modal><p>We use cookies (second banner).</p>"
+            "<div class=gdpr-popup>Accept all (inside the second)</div></div>"
+            "<section class=onetrust-pc><p>We use cookies (third banner).</p></section>"
+            "<p>You can delete it.</p></main></body></html>")
+    text = extract(page.encode(), HTML)
+    assert text.splitlines() == ["We keep your data for 30 days.", "", "We never sell it.", "", "You can delete it."]
+
+
 def test_select_and_remove_rules_apply():
     text = extract(PAGE.encode(), HTML, select=("main",), remove=(".ad", "table"))
     assert "Buy now" not in text and "Logs" not in text

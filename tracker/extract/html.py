@@ -58,11 +58,12 @@ def _text(root, select: tuple[str, ...], remove: tuple[str, ...]) -> str:
     for css in (*remove, _DEFAULT_REMOVE):
         for element in compile_selector(css)(root):
             _drop(element)
-    for element in root.iter():
-        if isinstance(element.tag, str) and _BANNER.search(
-            f"{element.get('id', '')} {element.get('class', '')}"
-        ):
-            _drop(element)
+    # Listed before any is dropped: an iterator over the tree ends inside the first element
+    # taken out of it, which let every banner after the first through.
+    banners = [element for element in root.xpath("//*[@id or @class]")
+               if _BANNER.search(f"{element.get('id', '')} {element.get('class', '')}")]
+    for element in banners:
+        _drop(element)
     parts = [root]
     if select:
         matched = [el for css in select for el in compile_selector(css)(root)]
