@@ -19,7 +19,7 @@ from pathlib import Path
 _HERE = Path(__file__).parent
 DEFAULT = "en"
 _GAP = r"((?:(?:\s+|(?<='))[^\s.;:!?]+){0,6}?)"  # captured: the words in a gap are not the cue
-_BETWEEN = r"\s*(?<=[\s'])"  # spaces, or none after an elided "n'" or "qu'" (no word ends in a space)
+_BETWEEN = r"(?:\s+|(?<='))"  # after an elided "n'" or "qu'" no space is needed
 _STARTS = r"(?<![\w'-])"  # a cue starts at the start of a word...
 _ENDS = r"(?:(?<=')|(?![\w-]))"  # ...and ends at the end of one (or after an elision)
 
