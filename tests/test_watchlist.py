@@ -117,9 +117,34 @@ def test_a_damaged_or_foreign_cache_is_ignored(workspace):
 
 def test_a_watchlist_holding_a_password_never_reaches_the_cache(workspace):
     path = workspace / "watchlist.toml"
-    path.write_text('[acme.privacy]\nurl = "https://bob:s3cret@a.example/p"\n')
-    assert [s.url for s in load(path).sources] == ["https://bob:s3cret@a.example/p"]
-    assert _cached(Path(os.environ["XDG_CACHE_HOME"])) == []
+    for written in ("bob:s3cret@a.example", "bob:s3cret\\u0040a.example"):  # also behind a TOML escape
+        path.write_text(f'[acme.privacy]\nurl = "https://{written}/p"\n')
+        assert [s.url for s in load(path).sources] == ["https://bob:s3cret@a.example/p"]
+        assert _cached(Path(os.environ["XDG_CACHE_HOME"])) == []
+
+
+def test_a_cache_folder_others_may_write_to_is_not_used(workspace):
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / "pledge-tracker"
+    folder.mkdir()
+    folder.chmod(0o777)
+    path = workspace / "watchlist.toml"
+    path.write_text('[acme.privacy]\nurl = "https://a.example/p"\n')
+    assert [s.url for s in load(path).sources] == ["https://a.example/p"]
+    assert _cached(folder.parent) == []
+
+
+def test_without_a_home_nothing_is_cached_or_made(workspace, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(workspace / "nobody"))
+    path = workspace / "watchlist.toml"
+    path.write_text('[acme.privacy]\nurl = "https://a.example/p"\n')
+    assert [s.url for s in load(path).sources] == ["https://a.example/p"]
+    assert sorted(p.name for p in workspace.iterdir()) == ["watchlist.toml"]
+
+
+def test_a_watchlist_path_that_cannot_be_a_file_reads_as_empty(workspace):
+    (workspace / "file").write_text("not a folder")
+    assert load(workspace / "file" / "watchlist.toml").sources == ()
 
 
 def test_the_cache_is_private_to_its_owner(workspace):
@@ -128,3 +153,13 @@ def test_the_cache_is_private_to_its_owner(workspace):
     load(path)
     (cached,) = _cached(Path(os.environ["XDG_CACHE_HOME"]))
     assert cached.stat().st_mode & 0o077 == 0 and cached.parent.stat().st_mode & 0o077 == 0
+
+
+def test_the_cache_keeps_the_latest_watchlists_only(workspace):
+    for i in range(40):
+        folder = workspace / f"w{i}"
+        folder.mkdir()
+        (folder / "watchlist.toml").write_text(f'[acme.privacy]\nurl = "https://a.example/{i}"\n')
+        load(folder / "watchlist.toml")
+    assert len(_cached(Path(os.environ["XDG_CACHE_HOME"]))) == 32
+    assert [s.url for s in load(workspace / "w39" / "watchlist.toml").sources] == ["https://a.example/39"]
