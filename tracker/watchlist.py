@@ -17,6 +17,7 @@ from tracker.errors import WatchlistError
 
 DEFAULT_EVERY = "12h"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 KEYS = {"name", "url", "select", "remove", "every", "lang", "browser"}
@@ -54,6 +55,11 @@ def slugify(name: str) -> str:
     if not slug:
         raise WatchlistError(f"{name!r} has no letters or digits to make a name from")
     return slug
+
+
+def _is_slug(name: str) -> bool:
+    """slugify(name) == name, without slugifying a name that is plainly a slug already."""
+    return (len(name) <= 80 and bool(_SLUG.fullmatch(name))) or slugify(name) == name
 
 
 def parse_interval(every: str) -> int:
@@ -218,7 +224,7 @@ def _watchlist(data: dict) -> Watchlist:
 
 
 def _source(service: str, document: str, entry: dict) -> Source:
-    if slugify(service) != service or slugify(document) != document:
+    if not (_is_slug(service) and _is_slug(document)):
         raise WatchlistError("names must be lowercase slugs like 'acme-health'; skipped")
     unknown = set(entry) - KEYS
     if unknown:
