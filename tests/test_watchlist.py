@@ -113,6 +113,9 @@ def test_a_damaged_or_foreign_cache_is_ignored(workspace):
     for junk in (b"\x00not json", b'{"stamp": 3}', b"[]"):
         cached.write_bytes(junk)
         assert [(s.key, s.every) for s in load(path).sources] == [("acme/privacy", "7d")]
+    cached.unlink()
+    cached.mkdir()  # a folder where the cache file goes
+    assert [(s.key, s.every) for s in load(path).sources] == [("acme/privacy", "7d")]
 
 
 def test_a_watchlist_holding_a_password_never_reaches_the_cache(workspace):

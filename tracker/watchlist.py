@@ -126,11 +126,11 @@ def _data(path: Path) -> dict:
     data = _parse(path, raw)[1]
     if cache:
         try:
-            held = json.dumps(data)
+            encoded = json.dumps(data)
         except (TypeError, ValueError):  # a TOML date, which JSON cannot hold
             return data
-        if "@" not in held:
-            _write_private(cache, f'{{"stamp": {json.dumps(stamp)}, "data": {held}}}'.encode())
+        if "@" not in encoded:
+            _write_private(cache, f'{{"stamp": {json.dumps(stamp)}, "data": {encoded}}}'.encode())
             _prune(cache.parent)
     return data
 
@@ -168,13 +168,17 @@ def _cache_folder() -> Path | None:
 def _read_private(path: Path) -> dict | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+    except OSError:  # none yet, or a link
         return None
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            found = json.loads(handle.read())
-        except ValueError:  # damaged: parsed again
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
+        with open(fd, "rb", closefd=False) as handle:
+            found = json.loads(handle.read())
+    except (OSError, ValueError):  # damaged: parsed again
+        return None
+    finally:
+        os.close(fd)
     return found if isinstance(found, dict) else None
 
 
