@@ -104,11 +104,8 @@ class _Writer:
         self._prefix = prefix
 
     def end_block(self) -> None:
-        joined = "".join(self._inline)
-        if "\n" in joined:  # a <br> inside: its lines are kept
-            text = "\n".join(filter(None, (" ".join(line.split()) for line in joined.split("\n"))))
-        else:
-            text = " ".join(joined.split())
+        lines = (" ".join(line.split()) for line in "".join(self._inline).split("\n"))
+        text = "\n".join(filter(None, lines))
         if text:
             self.blocks.append(self._prefix + text)
             self._prefix = ""
