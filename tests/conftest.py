@@ -117,7 +117,7 @@ def release():
 
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path_factory, monkeypatch):
-    """Each test its own cache folder (the parsed watchlists), never the user's."""
+    """Each test its own cache folder (parsed watchlists and language files), never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 

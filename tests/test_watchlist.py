@@ -90,7 +90,7 @@ def test_a_bad_entry_written_by_hand_does_not_hide_the_others(workspace):
 
 
 def _cached(cache_home):
-    return sorted((cache_home / "pledge-tracker").glob("*.json"))
+    return sorted((cache_home / "pledge-tracker").glob("watchlist-*.json"))
 
 
 def test_a_watchlist_edited_in_place_is_read_anew_not_from_the_cache(workspace, monkeypatch):

@@ -226,8 +226,14 @@ def _blank(pattern: re.Pattern[str], text: str) -> str:
 
 
 def _which(language: Language, category: str, words: str) -> str:
-    """The phrase of the language file that these words matched (its stem, say)."""
-    for phrase, source in language.cues[category]:
+    """The phrase of the language file that these words matched (its stem, say): the first
+    in the file's order. A phrase that cannot start with the words' first letter is skipped
+    uncompiled (for an ASCII letter, what IGNORECASE matches is what lower() says)."""
+    start = words[:1].lower()
+    fixed = start.isascii()
+    for phrase, source, letters in language.cues[category]:
+        if fixed and letters is not None and start not in letters:
+            continue
         if compile_phrase(source).fullmatch(words):
             return phrase
     return words.lower()

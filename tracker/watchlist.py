@@ -3,16 +3,13 @@
 tomlkit keeps a maintainer's comments and layout when `tracker add` edits the file.
 """
 
-import json
-import os
 import re
-import stat
 import unicodedata
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tracker import cache
 from tracker.errors import WatchlistError
 
 DEFAULT_EVERY = "12h"
@@ -109,91 +106,12 @@ def load(path: Path) -> Watchlist:
 
 
 def _data(path: Path) -> dict:
-    """What the watchlist file holds. TOML is parsed in pure Python (10-20 ms at 200 sources:
-    most of `tracker list`, and of a check's start), so what it holds is kept as JSON in the
-    user's cache folder and taken from there while the file's bytes stay the same (same length
-    and checksums). A watchlist naming a password (an "@" in what it holds) is never cached."""
+    """What the watchlist file holds, from the cache while the file is unchanged (tracker.cache).
+    A watchlist naming a password (an "@" in what it holds) is never cached."""
     if not path.exists():
         return {}
-    raw = path.read_bytes()
-    where = str(path.resolve())
-    stamp = [where, len(raw), zlib.crc32(raw), zlib.adler32(raw)]
-    folder = _cache_folder()
-    cache = folder / f"watchlist-{zlib.crc32(os.fsencode(where)):08x}.json" if folder else None
-    cached = _read_private(cache) if cache else None
-    if cached is not None and cached.get("stamp") == stamp and isinstance(cached.get("data"), dict):
-        return cached["data"]
-    data = _parse(path, raw)[1]
-    if cache:
-        try:
-            encoded = json.dumps(data)
-        except (TypeError, ValueError):  # a TOML date, which JSON cannot hold
-            return data
-        if "@" not in encoded:
-            _write_private(cache, f'{{"stamp": {json.dumps(stamp)}, "data": {encoded}}}'.encode())
-            _prune(cache.parent)
-    return data
-
-
-_KEPT = 32  # watchlists cached at most: the oldest go (benchmarks make one in every temporary folder)
-
-
-def _prune(folder: Path) -> None:
-    try:
-        found = sorted(folder.glob("watchlist-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in found[_KEPT:]:
-            stale.unlink()
-    except OSError:  # another run pruned it first
-        pass
-
-
-def _cache_folder() -> Path | None:
-    """$XDG_CACHE_HOME/pledge-tracker, else ~/.cache/pledge-tracker; made only where a home exists,
-    and used only while it is the user's own and closed to others (nobody may plant a watchlist)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    home = os.path.dirname(base)
-    if not os.path.isabs(base) or home == "/" or not os.path.isdir(home):
-        return None
-    folder = os.path.join(base, "pledge-tracker")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        return None
-    return Path(folder)
-
-
-def _read_private(path: Path) -> dict | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:  # none yet, or a link
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with open(fd, "rb", closefd=False) as handle:
-            found = json.loads(handle.read())
-    except (OSError, ValueError):  # damaged: parsed again
-        return None
-    finally:
-        os.close(fd)
-    return found if isinstance(found, dict) else None
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read, atomically (two runs may write it at once); no cache
-    this time if that cannot be done."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.unlink(missing_ok=True)  # left by a killed run that had this pid
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    return cache.parsed("watchlist", path, path.read_bytes(), lambda raw: _parse(path, raw)[1],
+                        keep=lambda encoded: "@" not in encoded)
 
 
 def _read(path: Path) -> tuple[str, dict]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import threading
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+
+from tracker.cache import parsed
 
 _HERE = Path(__file__).parent
 DEFAULT = "en"
@@ -42,7 +43,7 @@ class Language:
     ordinal_dot: bool
     months: tuple[str, ...]
     coordinators: re.Pattern[str]
-    cues: dict[str, tuple[tuple[str, str], ...]]  # category: (phrase, its regex source)
+    cues: dict[str, tuple[tuple[str, str, str | None], ...]]  # category: (phrase, regex source, first letters)
     swaps: tuple[Swap, ...]
     units: dict[str, tuple[str, ...]]
     numbers: dict[str, int]
@@ -54,7 +55,7 @@ class Language:
             return _PATTERNS[self.code, category]
         except KeyError:
             with _LOADING:
-                found = _union(tuple(source for _, source in self.cues.get(category, ())))
+                found = _union(tuple(source for _, source, _ in self.cues.get(category, ())))
                 return _PATTERNS.setdefault((self.code, category), found)
 
 
@@ -84,6 +85,19 @@ def phrase_pattern(phrase: str) -> str:
             parts.append(r"\s+")
         parts.append(_word(word))
     return _STARTS + "".join(parts) + _ENDS
+
+
+def first_letters(phrase: str) -> str | None:
+    """The letters (lowercase ASCII) that a text matching the phrase can start with, or None
+    when that is not a fixed letter: a gap, a wildcard, a class, an optional or non-ASCII letter.
+    Finding which phrase a text matched then compiles only the phrases it can be."""
+    letters = ""
+    for alternative in (phrase.lower().split() or [""])[0].split("|"):
+        first = alternative[:1]
+        if not (first.isascii() and first.isalnum()) or alternative[1:2] == "?":
+            return None
+        letters += first
+    return letters
 
 
 @lru_cache(maxsize=4096)
@@ -119,11 +133,17 @@ def load(code: str) -> Language:
 
 @cache
 def _data(code: str) -> dict:
+    """What the language file holds (kept parsed between runs: tracker.cache)."""
     path = _HERE / f"{code}.toml"
     if not path.exists():
         path = _HERE / f"{DEFAULT}.toml"
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+    return parsed("lang", path, path.read_bytes(), _toml)
+
+
+def _toml(raw: bytes) -> dict:
+    import tomllib  # here: a language file found in the cache needs no parser
+
+    return tomllib.loads(raw.decode("utf-8"))
 
 
 @cache
@@ -137,7 +157,7 @@ def _load(code: str) -> Language:
         months=tuple(data.get("months", ())),
         coordinators=_union(tuple(phrase_pattern(c) for c in data["coordinators"])),
         cues={
-            category: tuple((phrase, phrase_pattern(phrase)) for phrase in phrases)
+            category: tuple((phrase, phrase_pattern(phrase), first_letters(phrase)) for phrase in phrases)
             for category, phrases in data["cues"].items()
         },
         swaps=tuple(
