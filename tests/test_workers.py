@@ -1,6 +1,5 @@
 """Reading and comparing in other processes: same results, same one-line errors, no process left."""
 
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -25,17 +24,32 @@ OLD = "We share your email address only with your consent."
 NEW_TEXT = "We share your email address with our partners."
 
 
+def _children() -> set[int]:
+    """The processes this one forked and has not reaped yet."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
+
+
 def test_a_pool_reads_and_compares_as_the_calling_thread_does():
     html = page(OLD, "You can delete your account at any time.").encode()
     args = (html, "html", "utf-8", ("main",), (), None)
+    before = _children()
     with Workers(2) as pool:
+        assert len(_children() - before) == 2
         assert pool.run(read, *args) == read(*args)
         changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
         assert [c["type"] for c in changes] == ["weakened"]
         assert changes == changes_between(OLD + "\n", NEW_TEXT + "\n", "en")
         with pytest.raises(ExtractError, match="binary data, not text"):
             pool.run(read, bytes(range(256)) * 40, "html", None, (), (), None)
-    assert multiprocessing.active_children() == []
+    assert _children() == before
 
 
 def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server, workspace):
@@ -46,6 +60,7 @@ def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server
         sources.append(Source(f"svc-{i}", "privacy", url))
     server.serve("/0", bytes(range(256)) * 40)  # binary junk
     archive = Archive(workspace / "snapshots")
+    before = _children()
     first = check_all(sources, archive)
     assert [o.status for o in first].count(NEW) == n - 1
     assert first[0].status == FAILED and first[0].error == "the document is binary data, not text"
@@ -54,11 +69,11 @@ def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server
     assert second["svc-5"].status == CHANGED
     assert [c["type"] for c in second["svc-5"].version.changes] == ["weakened"]
     assert sum(o.status == UNCHANGED for o in second.values()) == n - 2
-    assert multiprocessing.active_children() == []
+    assert _children() == before
 
 
 def test_tracker_check_compares_in_the_pool_it_forks_before_loading_the_run(server, workspace):
-    runner = CliRunner()
+    runner, before = CliRunner(), _children()
     for i in range(MIN_SOURCES):
         url = server.serve(f"/{i}", page(OLD, f"Service {i} keeps your data for 30 days."))
         runner.invoke(cli, ["add", url, "--service", f"svc-{i}", "--document", "privacy"])
@@ -68,7 +83,7 @@ def test_tracker_check_compares_in_the_pool_it_forks_before_loading_the_run(serv
     assert second.exit_code == 0, second.output
     assert "changed    svc-3/privacy (1 weakened)" in second.output
     assert f"0 new, 1 changed, {MIN_SOURCES - 1} unchanged" in second.output
-    assert multiprocessing.active_children() == []
+    assert _children() == before
 
 
 @pytest.mark.skipif(pool_size(MIN_SOURCES) == 0, reason="no process pool on this machine (one core, or not Linux)")
@@ -119,10 +134,12 @@ def test_ctrl_c_stops_a_run_with_one_line_and_no_traceback_from_its_pool(server,
 
 
 def test_a_pool_whose_process_was_killed_goes_on_in_the_calling_thread():
+    before = _children()
     with Workers(1) as pool:
-        assert pool.run(len, "abc") == 3
-        for process in multiprocessing.active_children():  # the pool's process: out of memory, say
-            os.kill(process.pid, signal.SIGKILL)
+        assert pool.run(os.getpid) != os.getpid()  # run in the pool's process
+        (process,) = _children() - before
+        os.kill(process, signal.SIGKILL)  # out of memory, say
         changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
         assert [c["type"] for c in changes] == ["weakened"]
-    assert multiprocessing.active_children() == []
+        assert pool.run(os.getpid) == os.getpid()  # from now on, in the calling thread
+    assert _children() == before

@@ -1,71 +1,101 @@
 """Extraction and comparison on the machine's other cores.
 
 Fetching waits on the network and suits threads; extracting and comparing are
-pure Python and hold the GIL, so in a run over many sources they go to a pool of
-processes. The pool is forked when the run starts, before its threads exist (a
-fork never copies a lock held by a thread of the run), and lives exactly as long
-as the run: shut down at its end, and each process leaves on its own if the run
-is killed, so a tracker running for months never accumulates processes. A process
-loads the engine as soon as it starts: forked early, it does so on a core the
-run's own start leaves idle.
+pure Python and hold the GIL, so in a run over many sources they go to processes.
+They are forked when the run starts, before its threads exist (a fork never
+copies a lock held by a thread of the run), and live exactly as long as the run:
+each reads its calls from a pipe only the run writes to, so it leaves when the run
+closes that pipe or dies, and a tracker running for months never accumulates
+processes. A process loads the engine as soon as it starts: forked early, it does
+so on a core the run's own start leaves idle.
+
+Forked with os.fork and fed one pickle each way per call rather than through the
+standard library's ProcessPoolExecutor: that one costs its imports (multiprocessing,
+subprocess, tempfile… 15-30 ms, before the fork and before the first fetch) and three
+thread hops per page, for queues and cancellation a run does not use.
 """
 
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
+import pickle
+import queue
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 MIN_SOURCES = 16  # below this, forking costs more than it saves
 NICE = 10  # fetching keeps the cores it needs; reading and comparing fill the rest
-_ORPHAN_POLL = 0.5  # seconds between two looks at whether the run is still alive
 ENGINE = ("tracker.reading", "tracker.extract.html", "tracker.compare")  # what the work needs, all loaded at once
 
 T = TypeVar("T")
 
 
+class _Process:
+    """One forked process, and the pipes that carry its calls and answers."""
+
+    def __init__(self, pid: int, calls: BinaryIO, answers: BinaryIO):
+        self.pid, self.calls, self.answers = pid, calls, answers
+        self.alive = True
+
+    def call(self, function: Callable[..., T], args: tuple) -> tuple[bool, T | BaseException] | None:
+        """(True, result) or (False, the exception raised), or None once the process is gone
+        (killed, out of memory say)."""
+        data = pickle.dumps((function, args))  # a call that cannot be pickled fails here, whole
+        try:
+            self.calls.write(data)
+            self.calls.flush()
+            return pickle.load(self.answers)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError):  # ValueError: closed meanwhile
+            self.alive = False
+            return None
+
+
 class Workers:
-    """Runs a function in a pool of processes, or in the calling thread when there is none."""
+    """Runs a function in forked processes, or in the calling thread when there are none."""
 
     def __init__(self, processes: int = 0):
-        self._pool: ProcessPoolExecutor | None = None
+        self._processes: list[_Process] = []
+        self._idle: queue.SimpleQueue[_Process] = queue.SimpleQueue()
         self._closing: threading.Thread | None = None
-        if processes > 0:
-            self._pool = ProcessPoolExecutor(
-                processes, mp_context=multiprocessing.get_context("fork"),
-                initializer=_start, initargs=(os.getpid(),),
-            )
-            self._pool.submit(int)  # forks every process now, while no other thread runs
+        for _ in range(processes):
+            try:
+                process = _fork(self._processes)
+            except OSError:  # no process to be had (a limit reached): the work runs in the run's threads
+                break
+            self._processes.append(process)
+            self._idle.put(process)
 
     @classmethod
     def for_run(cls, sources: int) -> Workers:
         return cls(pool_size(sources))
 
     def run(self, function: Callable[..., T], *args) -> T:
-        pool = self._pool
-        if pool is not None:
+        if self._processes:
+            process = self._idle.get()
             try:
-                return pool.submit(function, *args).result()
-            except BrokenProcessPool:  # a process was killed (out of memory?): go on without them
-                self._pool = None
-                pool.shutdown(wait=True)
-        return function(*args)
+                answer = process.call(function, args) if process.alive else None
+            finally:
+                self._idle.put(process)
+            if answer is not None:
+                done, value = answer
+                if done:
+                    return value
+                raise value
+        return function(*args)  # no process, or this one was killed: go on without it
 
     def close(self, wait: bool = True) -> None:
-        """Shut the pool down. Without waiting, it shuts down in a thread of its own while the
-        caller goes on (writing the run's states, say); a later close() waits for it."""
-        if self._pool is not None:
-            self._closing = threading.Thread(target=self._pool.shutdown, kwargs={"cancel_futures": True})
+        """Let the processes go. Without waiting, they are reaped in a thread of its own while the
+        caller goes on (writing the run's states, say); a later close() waits for that."""
+        if self._processes:
+            processes, self._processes = self._processes, []
+            for process in processes:
+                process.calls.close()  # the end of its calls: it leaves once its page is done
+            self._closing = threading.Thread(target=_reap, args=(processes,))
             self._closing.start()
-            self._pool = None
         if wait and self._closing is not None:
             self._closing.join()
             self._closing = None
@@ -85,20 +115,62 @@ def pool_size(sources: int) -> int:
     return cores - 1 if sys.platform == "linux" and cores > 1 and sources >= MIN_SOURCES else 0
 
 
-def _start(parent: int) -> None:
-    """In a pool process: exit once the run that forked it is gone (killed, say), let
-    fetching have the CPU first, and load the engine before the first page arrives."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it shuts the pool down
+def _fork(siblings: list[_Process]) -> _Process:
+    calls_out, calls_in = os.pipe()
+    answers_out, answers_in = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (calls_out, calls_in, answers_out, answers_in):
+            os.close(fd)
+        raise
+    if pid:
+        os.close(calls_out)
+        os.close(answers_in)
+        return _Process(pid, os.fdopen(calls_in, "wb"), os.fdopen(answers_out, "rb"))
+    status = 1
+    try:  # the child, which never returns into the run's code
+        os.close(calls_in)
+        os.close(answers_out)
+        for sibling in siblings:  # only the run may hold their pipes, or they would never end
+            sibling.calls.close()
+            sibling.answers.close()
+        _serve(os.fdopen(calls_out, "rb"), os.fdopen(answers_in, "wb"))
+        status = 0
+    finally:
+        os._exit(status)
 
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_ORPHAN_POLL)
-        os._exit(0)
 
-    threading.Thread(target=watch, daemon=True).start()
+def _serve(calls: BinaryIO, answers: BinaryIO) -> None:
+    """In a forked process: load the engine, then answer calls until the run closes the pipe (or
+    dies). Ctrl-C is the run's to handle, and fetching has the CPU first."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICE)
     for module in ENGINE:
         importlib.import_module(module)
+    while True:
+        try:
+            function, args = pickle.load(calls)
+        except EOFError:
+            return
+        try:
+            answer = pickle.dumps((True, function(*args)))
+        except Exception as error:  # the call's own failure (ExtractError…), raised in the run
+            try:
+                answer = pickle.dumps((False, error))
+            except Exception:  # an error that cannot be pickled: its words, at least
+                answer = pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
+        answers.write(answer)
+        answers.flush()
 
 
-IN_THREAD = Workers()  # no pool: everything runs in the calling thread
+def _reap(processes: list[_Process]) -> None:
+    for process in processes:
+        try:
+            os.waitpid(process.pid, 0)
+        except ChildProcessError:  # reaped already
+            pass
+        process.answers.close()
+
+
+IN_THREAD = Workers()  # no process: everything runs in the calling thread
