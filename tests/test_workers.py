@@ -139,6 +139,7 @@ def test_a_pool_whose_process_was_killed_goes_on_in_the_calling_thread():
         assert pool.run(os.getpid) != os.getpid()  # run in the pool's process
         (process,) = _children() - before
         os.kill(process, signal.SIGKILL)  # out of memory, say
+        os.waitpid(process, 0)  # dead before the next call: its pipe refuses what is written
         changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
         assert [c["type"] for c in changes] == ["weakened"]
         assert pool.run(os.getpid) == os.getpid()  # from now on, in the calling thread

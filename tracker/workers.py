@@ -93,7 +93,10 @@ class Workers:
         if self._processes:
             processes, self._processes = self._processes, []
             for process in processes:
-                process.calls.close()  # the end of its calls: it leaves once its page is done
+                try:
+                    process.calls.close()  # the end of its calls: it leaves once its page is done
+                except OSError:  # what a killed process left unwritten cannot be written
+                    pass
             self._closing = threading.Thread(target=_reap, args=(processes,))
             self._closing.start()
         if wait and self._closing is not None:
