@@ -124,6 +124,8 @@ def test_a_watchlist_holding_a_password_never_reaches_the_cache(workspace):
         path.write_text(f'[acme.privacy]\nurl = "https://{written}/p"\n')
         assert [s.url for s in load(path).sources] == ["https://bob:s3cret@a.example/p"]
         assert _cached(Path(os.environ["XDG_CACHE_HOME"])) == []
+        kept = (Path(os.environ["XDG_CACHE_HOME"]) / "pledge-tracker").glob("*")
+        assert not any(b"s3cret" in copy.read_bytes() for copy in kept if copy.is_file())
 
 
 def test_a_cache_folder_others_may_write_to_is_not_used(workspace):

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -139,8 +140,37 @@ def test_a_pool_whose_process_was_killed_goes_on_in_the_calling_thread():
         assert pool.run(os.getpid) != os.getpid()  # run in the pool's process
         (process,) = _children() - before
         os.kill(process, signal.SIGKILL)  # out of memory, say
-        os.waitpid(process, 0)  # dead before the next call: its pipe refuses what is written
+        while Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.01)  # dead before the next call (its pipe refuses what is written), not reaped
         changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
         assert [c["type"] for c in changes] == ["weakened"]
         assert pool.run(os.getpid) == os.getpid()  # from now on, in the calling thread
     assert _children() == before
+
+
+class _Unrebuildable(Exception):
+    def __init__(self, what, why):
+        super().__init__(f"{what}: {why}")
+
+
+def _fails_oddly():
+    raise _Unrebuildable("page 3", "no text")
+
+
+def test_an_error_the_run_cannot_rebuild_arrives_in_words_and_the_process_goes_on():
+    with Workers(1) as pool:
+        with pytest.raises(RuntimeError, match="_Unrebuildable: page 3: no text"):
+            pool.run(_fails_oddly)
+        assert pool.run(os.getpid) != os.getpid()  # still answered by the pool's process
+
+
+def test_a_pool_closes_while_another_one_is_open():
+    first, second = Workers(1), Workers(1)
+    closing = threading.Thread(target=first.close)
+    closing.start()
+    closing.join(10)
+    try:
+        assert not closing.is_alive(), "the second pool's process held the first pool's pipe"
+    finally:
+        second.close()
+        closing.join()

@@ -231,11 +231,11 @@ def _which(language: Language, category: str, words: str) -> str:
     uncompiled (for an ASCII letter, what IGNORECASE matches is what lower() says)."""
     start = words[:1].lower()
     fixed = start.isascii()
-    for phrase, source, letters in language.cues[category]:
-        if fixed and letters is not None and start not in letters:
+    for cue in language.cues[category]:
+        if fixed and cue.letters is not None and start not in cue.letters:
             continue
-        if compile_phrase(source).fullmatch(words):
-            return phrase
+        if compile_phrase(cue.source).fullmatch(words):
+            return cue.phrase
     return words.lower()
 
 

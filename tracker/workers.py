@@ -49,9 +49,19 @@ class _Process:
             self.calls.write(data)
             self.calls.flush()
             return pickle.load(self.answers)
-        except (OSError, ValueError, EOFError, pickle.UnpicklingError):  # ValueError: closed meanwhile
-            self.alive = False
+        except Exception:  # gone, or an answer that cannot be read: its pipes are not to be trusted
+            self._abandon()
             return None
+        except BaseException:  # interrupted half-way: its answer would be taken for the next call's
+            self._abandon()
+            raise
+
+    def _abandon(self) -> None:
+        self.alive = False
+        try:
+            os.kill(self.pid, signal.SIGKILL)  # reaped when the pool closes
+        except ProcessLookupError:
+            pass
 
 
 class Workers:
@@ -63,7 +73,7 @@ class Workers:
         self._closing: threading.Thread | None = None
         for _ in range(processes):
             try:
-                process = _fork(self._processes)
+                process = _fork()
             except OSError:  # no process to be had (a limit reached): the work runs in the run's threads
                 break
             self._processes.append(process)
@@ -93,6 +103,7 @@ class Workers:
         if self._processes:
             processes, self._processes = self._processes, []
             for process in processes:
+                _RUN_ENDS.discard(process.calls)
                 try:
                     process.calls.close()  # the end of its calls: it leaves once its page is done
                 except OSError:  # what a killed process left unwritten cannot be written
@@ -118,26 +129,40 @@ def pool_size(sources: int) -> int:
     return cores - 1 if sys.platform == "linux" and cores > 1 and sources >= MIN_SOURCES else 0
 
 
-def _fork(siblings: list[_Process]) -> _Process:
-    calls_out, calls_in = os.pipe()
-    answers_out, answers_in = os.pipe()
+_RUN_ENDS: set[BinaryIO] = set()  # the run's ends of every pool's pipes: no other process may hold one
+
+
+def _fork() -> _Process:
+    pipes: list[int] = []
     try:
-        pid = os.fork()
+        pipes.extend(os.pipe())
+        pipes.extend(os.pipe())
+        calls_out, calls_in, answers_out, answers_in = pipes
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # until the child ignores Ctrl-C
+        try:
+            pid = os.fork()
+        except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            raise
     except OSError:
-        for fd in (calls_out, calls_in, answers_out, answers_in):
+        for fd in pipes:
             os.close(fd)
         raise
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(calls_out)
         os.close(answers_in)
-        return _Process(pid, os.fdopen(calls_in, "wb"), os.fdopen(answers_out, "rb"))
+        process = _Process(pid, os.fdopen(calls_in, "wb"), os.fdopen(answers_out, "rb"))
+        _RUN_ENDS.update((process.calls, process.answers))
+        return process
     status = 1
     try:  # the child, which never returns into the run's code
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(calls_in)
         os.close(answers_out)
-        for sibling in siblings:  # only the run may hold their pipes, or they would never end
-            sibling.calls.close()
-            sibling.answers.close()
+        for end in _RUN_ENDS:  # its siblings' and other pools': held here, their pipes would never end
+            os.close(end.fileno())  # not end.close(): that would write what the run left in its buffer
         _serve(os.fdopen(calls_out, "rb"), os.fdopen(answers_in, "wb"))
         status = 0
     finally:
@@ -146,8 +171,7 @@ def _fork(siblings: list[_Process]) -> _Process:
 
 def _serve(calls: BinaryIO, answers: BinaryIO) -> None:
     """In a forked process: load the engine, then answer calls until the run closes the pipe (or
-    dies). Ctrl-C is the run's to handle, and fetching has the CPU first."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    dies). Fetching has the CPU first."""
     os.nice(NICE)
     for module in ENGINE:
         importlib.import_module(module)
@@ -158,13 +182,20 @@ def _serve(calls: BinaryIO, answers: BinaryIO) -> None:
             return
         try:
             answer = pickle.dumps((True, function(*args)))
-        except Exception as error:  # the call's own failure (ExtractError…), raised in the run
-            try:
-                answer = pickle.dumps((False, error))
-            except Exception:  # an error that cannot be pickled: its words, at least
-                answer = pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
+        except BaseException as error:  # the call's own failure (ExtractError…), raised in the run
+            answer = _failure(error)
         answers.write(answer)
         answers.flush()
+
+
+def _failure(error: BaseException) -> bytes:
+    """An exception as the run can rebuild it, else a RuntimeError with its words."""
+    try:
+        answer = pickle.dumps((False, error))
+        pickle.loads(answer)  # an exception whose arguments do not rebuild it fails here, not in the run
+        return answer
+    except Exception:
+        return pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
 
 
 def _reap(processes: list[_Process]) -> None:
@@ -173,6 +204,7 @@ def _reap(processes: list[_Process]) -> None:
             os.waitpid(process.pid, 0)
         except ChildProcessError:  # reaped already
             pass
+        _RUN_ENDS.discard(process.answers)
         process.answers.close()
 
 
