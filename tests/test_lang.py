@@ -7,7 +7,7 @@ from tracker.lang import _union, compile_phrase, cue, load
 
 
 def _matches(phrases: tuple[str, ...], text: str) -> list[str]:
-    return [m.group(0) for m in _union(tuple((c.rank, c.source) for c in map(cue, phrases))).finditer(text)]
+    return [m.group(0) for m in _union(tuple(map(cue, phrases))).finditer(text)]
 
 
 def test_a_phrase_of_several_words_is_tried_before_a_shorter_one_that_starts_the_same():

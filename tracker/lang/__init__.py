@@ -65,7 +65,7 @@ class Language:
             return _PATTERNS[self.code, category]
         except KeyError:
             with _LOADING:
-                found = _union(tuple((cue.rank, cue.source) for cue in self.cues.get(category, ())))
+                found = _union(self.cues.get(category, ()))
                 return _PATTERNS.setdefault((self.code, category), found)
 
 
@@ -132,13 +132,13 @@ def compile_phrase(source: str) -> re.Pattern[str]:
 
 
 @cache
-def _union(ranked: tuple[tuple[int, str], ...]) -> re.Pattern[str]:
-    """One regex for many phrases (rank, source), highest rank first (a stable sort: the file's
-    order among equals); the word boundaries are checked once, not per phrase."""
-    if not ranked:
+def _union(cues: tuple[Cue, ...]) -> re.Pattern[str]:
+    """One regex for many phrases, highest rank first (a stable sort: the file's order among
+    equals); the word boundaries are checked once, not per phrase."""
+    if not cues:
         return re.compile(r"(?!x)x")
-    ordered = sorted(ranked, key=lambda pair: pair[0], reverse=True)
-    bodies = [source[len(_STARTS) : -len(_ENDS)] for _, source in ordered]
+    ordered = sorted(cues, key=lambda cue: cue.rank, reverse=True)
+    bodies = [cue.source[len(_STARTS) : -len(_ENDS)] for cue in ordered]
     return re.compile(_STARTS + "(?:" + "|".join(bodies) + ")" + _ENDS, re.IGNORECASE)
 
 
@@ -183,7 +183,7 @@ def _load(code: str) -> Language:
         abbreviations=frozenset(a.lower() for a in data["abbreviations"]),
         ordinal_dot=data.get("ordinal_dot", False),
         months=tuple(data.get("months", ())),
-        coordinators=_union(tuple((c.rank, c.source) for c in map(cue, data["coordinators"]))),
+        coordinators=_union(tuple(map(cue, data["coordinators"]))),
         cues={category: tuple(map(cue, phrases)) for category, phrases in data["cues"].items()},
         swaps=tuple(
             Swap(
