@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data: travels in the wheel
 SEVERITY = ("removed", "weakened", "merged", "split", "strengthened", "added", "reworded")
 LABELS = {
     "removed": "Removed",

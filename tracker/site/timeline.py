@@ -1,7 +1,7 @@
 """The timeline picture of a service: one row per document, a mark per version,
 bars for the pledges lost (up, red) and gained (down, green) at each change.
 
-Only geometry is computed here; templates/_timeline.html draws it as inline SVG.
+Only geometry is computed here; tracker/templates/_timeline.html draws it as inline SVG.
 """
 
 from dataclasses import dataclass
