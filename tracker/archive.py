@@ -6,6 +6,7 @@ Layout under the archive folder (snapshots/ by default):
     <service>/<document>/<version>.json  its metadata and its changes against the previous one
     _raw/<hash[:2]>/<hash>.<kind>        raw bytes as fetched, once per content hash
     _state/checks.json                   last check of every document (time, status, error, validators)
+    _state/errors.log                    tracebacks of unexpected failures (a bug, not a bad page)
 
 A version's .json is written last: it is what makes the version exist, so a
 run killed half-way leaves at most an unreferenced file, never a broken version.
@@ -37,6 +38,7 @@ TMP_SUFFIX = ".tmp"  # files being written: .<name>.<pid>.<n>.tmp
 _TMP_NUMBERS = itertools.count()  # with the pid, a name no other writer uses
 _VERSION_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$")
 STATES = "_state/checks.json"
+ERRORS = "_state/errors.log"  # tracebacks of unexpected failures, newest last
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ class Archive:
         """Hold a document exclusively: two runs never record versions of it at once.
         The lock is on the document's folder: no lock file to create for every document."""
         folder = self._folder(service, document)
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folder(folder)
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -252,8 +254,8 @@ class Archive:
             changes=tuple(changes),
             third_parties=tuple(third_parties),
         )
-        if not version.same_as:
-            _write_new(folder / f"{version.id}.md", text.encode("utf-8"))
+        if not version.same_as:  # the folder is synced once, after its metadata is linked beside it
+            _write_new(folder / f"{version.id}.md", text.encode("utf-8"), sync_folder=False)
         _write_new(folder / f"{version.id}.json", _dump(asdict(version)))
         with self._guard:
             if self._batches:
@@ -277,6 +279,21 @@ class Archive:
         with _flock(path.with_suffix(".lock")):
             merged = {**self.states(), **states}
             os.replace(_write_aside(path, _dump(dict(sorted(merged.items()))), durable=False), path)
+
+    def log_failure(self, what: str, trace: str) -> Path:
+        """Append an unexpected failure's traceback to _state/errors.log (for whoever debugs it;
+        the check's state keeps one line). One write in append mode: lines of two processes
+        never interleave."""
+        path = self.root / ERRORS
+        _make_folder(path.parent)
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        entry = f"--- {when} {what}\n{trace.rstrip()}\n".encode("utf-8", "replace")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, entry)
+        finally:
+            os.close(fd)
+        return path
 
     def health(self) -> dict:
         """What `tracker run` last said of its schedule ({} if it never ran)."""
@@ -362,7 +379,7 @@ def _write_aside(path: Path, data: bytes, durable: bool = True) -> Path:
         except FileExistsError:
             continue  # left by a killed process that had the same pid
         except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(path.parent)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         if durable:
@@ -371,8 +388,11 @@ def _write_aside(path: Path, data: bytes, durable: bool = True) -> Path:
     return tmp
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Write a file that must not exist yet, atomically, and never over another one."""
+def _write_new(path: Path, data: bytes, sync_folder: bool = True) -> None:
+    """Write a file that must not exist yet, atomically, and never over another one.
+
+    Durable once this returns, unless the caller syncs the folder itself (after writing
+    the next file there): the new directory entry is synced too, not only the bytes."""
     tmp = _write_aside(path, data)
     try:
         os.link(tmp, path)
@@ -381,3 +401,28 @@ def _write_new(path: Path, data: bytes) -> None:
             raise ArchiveError(f"{path} already exists with other content; nothing overwritten") from None
     finally:
         tmp.unlink()
+    if sync_folder:
+        _sync_folder(path.parent)
+
+
+def _make_folder(folder: Path) -> None:
+    """Create a folder and its missing parents, each new entry synced into its parent."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir()
+        except FileExistsError:  # another process made it meanwhile
+            continue
+        _sync_folder(new.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a directory, so that the entries linked into it survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 from tracker.archive import Archive, Version, sha256
 from tracker.browser import Browser
-from tracker.errors import ExtractError, FetchError, TrackerError
+from tracker.errors import ExtractError, FetchError, TrackerError, internal_error
 from tracker.extract import sniff
 from tracker.fetch import Client, Limits, Snapshot, new_client
 from tracker.reading import read_against
 from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
-from tracker.workers import IN_THREAD, Workers
+from tracker.processes import IN_THREAD, ProcessPool
 
 NEW, CHANGED, UNCHANGED, HELD, FAILED = "new", "changed", "unchanged", "held", "failed"
 SUSPECT_RATIO = 0.5  # a text this much shorter than the last version is held until seen twice
@@ -62,35 +62,35 @@ def check_all(
     now: datetime | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     browser: Browser | None = None,
-    cores: Workers | None = None,
+    pool: ProcessPool | None = None,
 ) -> list[Outcome]:
     """Check sources concurrently; one failing source never stops the others.
 
     One browser serves the whole run (started only if a source needs it) and is
     closed at the end; pass one to share it with the caller instead. Pages that
-    changed are read and compared in other processes when the run is large: in
-    `cores` if given (the caller forked it earlier, and closes it to wait for its
-    processes), else in a pool forked here; either is shut down once every page is read."""
+    changed are read and compared in worker processes when the run is large: in
+    `pool` if given (the caller started it earlier, and closes it to wait for its
+    workers), else in a pool started here; either is shut down once every page is read."""
     sources = list(sources)
-    run_cores = cores or Workers.for_run(len(sources))  # first: forked before any thread of the run
+    run_pool = pool or ProcessPool.for_run(len(sources))
     client = new_client(limits, allow_file)
     run_browser = browser or Browser()
 
     def one(source: Source) -> Outcome:
-        outcome = check_source(source, archive, client, now=now, browser=run_browser, cores=run_cores)
+        outcome = check_source(source, archive, client, now=now, browser=run_browser, pool=run_pool)
         if on_done:
             on_done(outcome)
         return outcome
 
     try:
         with archive.batch():
-            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as pool:
-                outcomes = list(pool.map(one, sources))
-            run_cores.close(wait=False)  # every page is read: the pool exits while the states are written
+            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as threads:
+                outcomes = list(threads.map(one, sources))
+            run_pool.close(wait=False)  # every page is read: the workers exit while the states are written
         return outcomes
     finally:
-        if cores is None:
-            run_cores.close()
+        if pool is None:
+            run_pool.close()
         if browser is None:
             run_browser.close()
 
@@ -101,14 +101,14 @@ def check_source(
     client: Client,
     now: datetime | None = None,
     browser: Browser | None = None,
-    cores: Workers = IN_THREAD,
+    pool: ProcessPool = IN_THREAD,
 ) -> Outcome:
     """Fetch, extract and archive one source, recording the check in its state.
 
     Without a browser given, one is started for this check alone if the source needs it."""
     if browser is None:
         with Browser() as own:
-            return check_source(source, archive, client, now, own, cores)
+            return check_source(source, archive, client, now, own, pool)
     state = archive.state(source.service, source.document)
     checked_at = now or datetime.now(UTC)
     same_url = state.get("url") == public_url(source.url)
@@ -124,7 +124,7 @@ def check_source(
             if (source.browser == AUTO and _browsable(source.url) and not _unchanged(snapshot, known)
                     and _is_challenge(snapshot)):
                 raise _NeedsBrowser("the site answered with a bot check (a challenge page)")
-            outcome = _archive(source, archive, snapshot, known, checked_at, cores)
+            outcome = _record(source, archive, snapshot, known, checked_at, pool)
         except (_NeedsBrowser, FetchError, ExtractError) as error:
             if not isinstance(error, _NeedsBrowser) and not _browser_may_help(source, error):
                 raise
@@ -134,7 +134,7 @@ def check_source(
                 if _is_challenge(page.snapshot):
                     raise FetchError("the site answered with a bot check (a challenge page)")
                 snapshot, parties = page.snapshot, page.third_parties
-                outcome = _archive(source, archive, snapshot, known, checked_at, cores, parties)
+                outcome = _record(source, archive, snapshot, known, checked_at, pool, parties)
             except TrackerError as failure:
                 failure.args = (_in_browser(str(error), str(failure)),)
                 raise
@@ -143,10 +143,16 @@ def check_source(
         if source.browser == NEVER and isinstance(error, ExtractError) and _no_text(error):
             message += '; if a script writes the text, browser = "auto" tries a browser'
         snapshot, outcome = None, Outcome(source, FAILED, error=message)
+    except Exception as error:  # a bug (ours or a library's): this source fails, the run goes on
+        snapshot, outcome = None, Outcome(source, FAILED, error=_internal_error(archive, source, error))
     if via:
         outcome = dataclasses.replace(outcome, via=via)
     _save_state(archive, outcome, state, checked_at, snapshot, parties)
     return outcome
+
+
+def _internal_error(archive: Archive, source: Source, error: Exception) -> str:
+    return internal_error(error, lambda trace: archive.log_failure(f"checking {source.key} ({source.url})", trace))
 
 
 def _in_browser(plain: str, failure: str) -> str:
@@ -193,24 +199,24 @@ def _is_challenge(snapshot: Snapshot) -> bool:
     return bool(title and b"captcha" in title.group(1))  # a policy may name reCAPTCHA in its text
 
 
-def _archive(
+def _record(
     source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime,
-    cores: Workers, third_parties: tuple[str, ...] = (),
+    pool: ProcessPool, third_parties: tuple[str, ...] = (),
 ) -> Outcome:
     if _unchanged(snapshot, state):
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
     page = (snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)
     # a new document is read before its folder exists: a page without text leaves nothing behind
-    first = None if archive.has(source.service, source.document) else cores.run(read_against, *page, None)
+    first = None if archive.has(source.service, source.document) else pool.run(read_against, *page, None)
     with archive.lock(source.service, source.document):
         versions = archive.versions(source.service, source.document)
         latest = versions[-1] if versions else None
         old_text = archive.text(source.service, source.document, latest) if latest else None
         if first and old_text is None:
             text, lang, changes = first
-        else:  # read and compared in one trip (again if another run recorded a version meanwhile)
-            text, lang, changes = cores.run(read_against, *page, old_text)
+        else:  # read and compared in one round trip to the pool (again if another run recorded a version meanwhile)
+            text, lang, changes = pool.run(read_against, *page, old_text)
         text_hash = sha256(text.encode("utf-8"))
         if latest and latest.text_sha256 == text_hash:
             return Outcome(source, UNCHANGED)

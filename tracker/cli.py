@@ -105,18 +105,18 @@ def list_sources(ctx):
 @click.pass_context
 def check(ctx, names, workers, allow_file):
     """Fetch all (or the named) sources now and archive what changed."""
-    from tracker.workers import Workers
+    from tracker.processes import ProcessPool
 
     watchlist = _sources(ctx)
     sources = _select(watchlist.sources, names)
-    # forked before the rest of the run is imported: the pool loads the engine meanwhile
-    with Workers.for_run(len(sources)) as cores:
+    # started before the rest of the run is imported: its server loads the engine meanwhile
+    with ProcessPool.for_run(len(sources)) as pool:
         from tracker.check import FAILED, HELD, check_all
         from tracker.progress import progress
 
         with progress(len(sources), "checking") as advance:
             outcomes = check_all(sources, _archive(ctx), workers=workers, allow_file=allow_file,
-                                 on_done=lambda _: advance(), cores=cores)
+                                 on_done=lambda _: advance(), pool=pool)
     for outcome in outcomes:
         via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):

@@ -90,3 +90,5 @@ def import_history(ctx: click.Context, path: Path, services: tuple[str, ...], wo
         f"{len(results)} documents: {total['added']} versions imported, {total['already']} already "
         f"in the archive, {total['unchanged']} with no text change"
     )
+    if any(imported.problems for imported in results):
+        ctx.exit(1)  # what was importable is imported; the skipped versions are listed above

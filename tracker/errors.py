@@ -1,5 +1,9 @@
 """One small hierarchy of errors; the CLI turns each into a one-line message."""
 
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
 
 class TrackerError(Exception):
     """Something the user can act on; its message is one line, shown as is."""
@@ -29,3 +33,14 @@ class WatchlistError(TrackerError):
 
 class ArchiveError(TrackerError):
     """The archive is locked, missing what was asked for, or inconsistent."""
+
+
+def internal_error(error: Exception, log: Callable[[str], Path]) -> str:
+    """One line for an unexpected exception (a bug, ours or a library's), after its traceback
+    was handed to `log` (Archive.log_failure, say), which tells where it went."""
+    try:
+        where = f" (traceback in {log(''.join(traceback.format_exception(error)))})"
+    except OSError:
+        where = ""
+    words = " ".join(f"{type(error).__name__}: {error}".split())  # one line, whatever it said
+    return f"internal error: {words[:300]}{where}"

@@ -15,16 +15,15 @@ import json
 import re
 import subprocess
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import quote
 
 from tracker.archive import Archive, sha256
-from tracker.errors import TrackerError, WatchlistError
+from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.extract import TEXT, extract
+from tracker.processes import ProcessPool
 from tracker.watchlist import ALWAYS, AUTO, Source, check_url, slugify
 
 RANGE_KEYS = {"startBefore", "startAfter", "endBefore", "endAfter"}
@@ -289,15 +288,25 @@ def import_history(
 
     if workers <= 1 or len(documents) < 2:
         for document in documents:
-            done(document, import_document(archive.root, document, history.repo))
+            done(document, _import_or_report(archive.root, document, history.repo))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [
-                (d, pool.submit(import_document, archive.root, d, history.repo)) for d in documents
-            ]
-            for document, future in futures:
-                done(document, future.result())
+        with ProcessPool(workers) as pool:
+            pending = [(d, pool.submit(_import_or_report, archive.root, d, history.repo)) for d in documents]
+            for document, result in pending:
+                done(document, result.result())
     return results
+
+
+def _import_or_report(archive_root: Path, past: PastDocument, repo: Path | None) -> Imported:
+    """import_document, its failure turned into the document's problem: the others go on."""
+    try:
+        return import_document(archive_root, past, repo)
+    except TrackerError as error:
+        return Imported(past.key, problems=(str(error),))
+    except Exception as error:
+        archive = Archive(archive_root)
+        return Imported(past.key, problems=(internal_error(
+            error, lambda trace: archive.log_failure(f"importing {past.key}", trace)),))
 
 
 def import_document(archive_root: Path, past: PastDocument, repo: Path | None = None) -> Imported:
@@ -309,7 +318,7 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
     found: list[str] = []
     problems: list[str] = []
     # batch: the document's versions are indexed in one transaction, not one each
-    with _reader(repo) as read, archive.lock(past.service, past.document), archive.batch():
+    with _VersionReader(repo) as read, archive.lock(past.service, past.document), archive.batch():
         existing = archive.versions(past.service, past.document)
         latest = existing[-1] if existing else None
         latest_text = archive.text(past.service, past.document, latest) if latest else None
@@ -324,18 +333,21 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
             try:
                 content = read(version.ref)
                 text = extract(content, TEXT)
+                text_hash = sha256(text.encode("utf-8"))
+                if latest and stamp == latest.fetched_at and text_hash in seen_at_latest:
+                    already += 1
+                    continue
+                if latest and text_hash == latest.text_sha256:
+                    unchanged += 1
+                    continue
+                lang = detect_language(text)
+                changes = [c.to_dict() for c in compare(latest_text, text, lang)] if latest_text else []
             except TrackerError as error:
                 problems.append(f"{stamp}: {error}")
                 continue
-            text_hash = sha256(text.encode("utf-8"))
-            if latest and stamp == latest.fetched_at and text_hash in seen_at_latest:
-                already += 1
+            except Exception as error:  # a bug: this version is not imported, the next ones are
+                problems.append(f"{stamp}: {_internal_error(archive, past, stamp, error)}")
                 continue
-            if latest and text_hash == latest.text_sha256:
-                unchanged += 1
-                continue
-            lang = detect_language(text)
-            changes = [c.to_dict() for c in compare(latest_text, text, lang)] if latest_text else []
             recorded = archive.record(
                 past.service,
                 past.document,
@@ -356,6 +368,10 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
             found += [c["type"] for c in changes]
             added += 1
     return Imported(past.key, added, already, unchanged, tuple(found), tuple(problems))
+
+
+def _internal_error(archive: Archive, past: PastDocument, stamp: str, error: Exception) -> str:
+    return internal_error(error, lambda trace: archive.log_failure(f"importing {past.key} at {stamp}", trace))
 
 
 def parse_version_name(stem: str) -> datetime | None:
@@ -504,7 +520,7 @@ def _web_base(repo: Path) -> str | None:
     return f"https://github.com/{match.group(1)}" if match else None
 
 
-class _reader:
+class _VersionReader:
     """Read version contents: files directly, git blobs through one `git cat-file --batch`."""
 
     def __init__(self, repo: Path | None):

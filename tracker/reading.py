@@ -1,7 +1,7 @@
-"""What a pool process does with a page that changed: read its text, and compare it.
+"""What a worker process does with a page that changed: read its text, and compare it.
 
-Kept apart from the check so that a process forked before the check is imported
-loads only this, the extractors and the engine (workers.ENGINE).
+Kept apart from the check so that the pool's server preloads only this, the
+extractors and the engine (processes.ENGINE), not the fetching side.
 """
 
 from tracker.extract import extract
@@ -19,7 +19,7 @@ def read(content: bytes, kind: str, charset: str | None, select: tuple[str, ...]
 def read_against(content: bytes, kind: str, charset: str | None, select: tuple[str, ...],
                  remove: tuple[str, ...], lang: str | None, old_text: str | None) -> tuple[str, str, list[dict] | None]:
     """`read`, and the changes since `old_text` when the text differs from it (None when
-    there is no earlier text or it is the same): one trip to a pool process, not two."""
+    there is no earlier text or it is the same): one round trip to the pool process, not two."""
     text, lang = read(content, kind, charset, select, remove, lang)
     if old_text is None or text == old_text:
         return text, lang, None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tracker.archive import Archive
 from tracker.check import CHANGED, FAILED, NEW, check_source
-from tracker.errors import WatchlistError
+from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.fetch import new_client
 from tracker.watchlist import Source, load
 
@@ -63,7 +63,13 @@ def run_forever(
         elif outcome.status in (NEW, CHANGED):
             log(f"{outcome.status:<7} {source.key}")
             with build_lock:
-                build_site(archive, tuple(watched.values()), out, base_url=base_url)
+                try:
+                    build_site(archive, tuple(watched.values()), out, base_url=base_url)
+                except TrackerError as error:
+                    log(f"site not rebuilt: {error}")
+                except Exception as error:  # a bug: the run goes on, and the next change rebuilds
+                    log("site not rebuilt: " + internal_error(
+                        error, lambda trace: archive.log_failure("building the site", trace)))
 
     def sync() -> None:
         """Add, reschedule or drop jobs after the watchlist file changed."""

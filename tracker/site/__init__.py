@@ -132,9 +132,9 @@ def _render_changes(archive_root: Path, changes: list[model.Change]):
     if len(changes) < 40:
         yield from map(_render_change, [(archive_root, c) for c in changes])
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from tracker.processes import ProcessPool
 
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ProcessPool(os.cpu_count() or 1) as pool:
         yield from pool.map(_render_change, [(archive_root, c) for c in changes], chunksize=16)
 
 

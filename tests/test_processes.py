@@ -1,4 +1,4 @@
-"""Reading and comparing in other processes: same results, same one-line errors, no process left."""
+"""Work in worker processes: same results, same one-line errors, no worker left behind."""
 
 import os
 import signal
@@ -18,39 +18,44 @@ from tracker.cli import cli
 from tracker.errors import ExtractError
 from tracker.reading import changes_between, read
 from tracker.watchlist import Source
-from tracker.workers import MIN_SOURCES, Workers, pool_size
+from tracker.processes import MIN_SOURCES, ProcessPool, pool_size
 
 TRACKER = Path(sys.executable).with_name("tracker")
 OLD = "We share your email address only with your consent."
 NEW_TEXT = "We share your email address with our partners."
 
 
-def _children() -> set[int]:
-    """The processes this one forked and has not reaped yet."""
-    found = set()
+def _parents() -> dict[int, int]:
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            found[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except OSError:  # gone meanwhile
             continue
-        if int(fields[1]) == os.getpid():
-            found.add(int(stat.parent.name))
     return found
+
+
+def _workers() -> set[int]:
+    """The worker processes this one started, not yet reaped. The forkserver and the resource
+    tracker that multiprocessing starts once, for the life of the process, are not workers."""
+    parents, ours = _parents(), os.getpid()
+    servers = {pid for pid, parent in parents.items() if parent == ours}
+    return {pid for pid, parent in parents.items() if parent in servers}
 
 
 def test_a_pool_reads_and_compares_as_the_calling_thread_does():
     html = page(OLD, "You can delete your account at any time.").encode()
     args = (html, "html", "utf-8", ("main",), (), None)
-    before = _children()
-    with Workers(2) as pool:
-        assert len(_children() - before) == 2
+    before = _workers()
+    with ProcessPool(2) as pool:
         assert pool.run(read, *args) == read(*args)
+        assert pool.run(os.getpid) != os.getpid()
         changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
         assert [c["type"] for c in changes] == ["weakened"]
         assert changes == changes_between(OLD + "\n", NEW_TEXT + "\n", "en")
         with pytest.raises(ExtractError, match="binary data, not text"):
             pool.run(read, bytes(range(256)) * 40, "html", None, (), (), None)
-    assert _children() == before
+    assert _workers() == before
 
 
 def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server, workspace):
@@ -61,7 +66,7 @@ def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server
         sources.append(Source(f"svc-{i}", "privacy", url))
     server.serve("/0", bytes(range(256)) * 40)  # binary junk
     archive = Archive(workspace / "snapshots")
-    before = _children()
+    before = _workers()
     first = check_all(sources, archive)
     assert [o.status for o in first].count(NEW) == n - 1
     assert first[0].status == FAILED and first[0].error == "the document is binary data, not text"
@@ -70,11 +75,11 @@ def test_a_large_run_finds_every_change_and_failure_and_leaves_no_process(server
     assert second["svc-5"].status == CHANGED
     assert [c["type"] for c in second["svc-5"].version.changes] == ["weakened"]
     assert sum(o.status == UNCHANGED for o in second.values()) == n - 2
-    assert _children() == before
+    assert _workers() == before
 
 
-def test_tracker_check_compares_in_the_pool_it_forks_before_loading_the_run(server, workspace):
-    runner, before = CliRunner(), _children()
+def test_tracker_check_compares_in_the_pool_it_starts_before_loading_the_run(server, workspace):
+    runner, before = CliRunner(), _workers()
     for i in range(MIN_SOURCES):
         url = server.serve(f"/{i}", page(OLD, f"Service {i} keeps your data for 30 days."))
         runner.invoke(cli, ["add", url, "--service", f"svc-{i}", "--document", "privacy"])
@@ -84,7 +89,7 @@ def test_tracker_check_compares_in_the_pool_it_forks_before_loading_the_run(serv
     assert second.exit_code == 0, second.output
     assert "changed    svc-3/privacy (1 weakened)" in second.output
     assert f"0 new, 1 changed, {MIN_SOURCES - 1} unchanged" in second.output
-    assert _children() == before
+    assert _workers() == before
 
 
 @pytest.mark.skipif(pool_size(MIN_SOURCES) == 0, reason="no process pool on this machine (one core, or not Linux)")
@@ -99,7 +104,7 @@ def test_killing_a_run_takes_its_pool_processes_with_it(server, workspace, relea
     run = subprocess.Popen([str(TRACKER), "check"], start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
-    while not server.requests and time.monotonic() < deadline:  # fetching: the pool is forked
+    while not server.requests and time.monotonic() < deadline:  # fetching: the pool is starting
         time.sleep(0.05)
     assert server.requests, "the run never started fetching"
     os.kill(run.pid, signal.SIGKILL)
@@ -135,17 +140,15 @@ def test_ctrl_c_stops_a_run_with_one_line_and_no_traceback_from_its_pool(server,
 
 
 def test_a_pool_whose_process_was_killed_goes_on_in_the_calling_thread():
-    before = _children()
-    with Workers(1) as pool:
+    before = _workers()
+    with ProcessPool(1) as pool:
         assert pool.run(os.getpid) != os.getpid()  # run in the pool's process
-        (process,) = _children() - before
+        (process,) = _workers() - before
         os.kill(process, signal.SIGKILL)  # out of memory, say
-        while Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-            time.sleep(0.01)  # dead before the next call (its pipe refuses what is written), not reaped
         changes = pool.run(changes_between, OLD + "\n", NEW_TEXT + "\n", "en")
         assert [c["type"] for c in changes] == ["weakened"]
         assert pool.run(os.getpid) == os.getpid()  # from now on, in the calling thread
-    assert _children() == before
+    assert _workers() == before
 
 
 class _Unrebuildable(Exception):
@@ -158,19 +161,7 @@ def _fails_oddly():
 
 
 def test_an_error_the_run_cannot_rebuild_arrives_in_words_and_the_process_goes_on():
-    with Workers(1) as pool:
+    with ProcessPool(1) as pool:
         with pytest.raises(RuntimeError, match="_Unrebuildable: page 3: no text"):
             pool.run(_fails_oddly)
         assert pool.run(os.getpid) != os.getpid()  # still answered by the pool's process
-
-
-def test_a_pool_closes_while_another_one_is_open():
-    first, second = Workers(1), Workers(1)
-    closing = threading.Thread(target=first.close)
-    closing.start()
-    closing.join(10)
-    try:
-        assert not closing.is_alive(), "the second pool's process held the first pool's pipe"
-    finally:
-        second.close()
-        closing.join()
