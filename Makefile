@@ -2,11 +2,14 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+NEED := sh scripts/need-debian-package
 
-.PHONY: demo test bytecode clean
+.PHONY: demo test bytecode chromium clean
 
 # A plain path entry (compat mode) rather than an import hook: every command starts faster.
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
 $(BIN)/tracker: pyproject.toml
+	@$(NEED) python3-venv $(PYTHON) -c "import ensurepip, venv"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $@
@@ -16,11 +19,15 @@ $(BIN)/tracker: pyproject.toml
 bytecode: $(BIN)/tracker
 	$(BIN)/python -m compileall -q tracker
 
+# The browser tests drive the system's Chromium (Debian's; never a downloaded one).
+chromium:
+	@$(NEED) chromium test -x "$${TRACKER_CHROMIUM:-/usr/bin/chromium}"
+
 demo: bytecode
 	$(BIN)/python examples/demo.py demo
 
-test: bytecode
+test: bytecode chromium
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) demo site
+	rm -rf $(VENV) demo site build dist
