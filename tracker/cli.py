@@ -11,9 +11,8 @@ from pathlib import Path
 import click
 
 from tracker.cli_import import import_declarations, import_history
+from tracker.cli_watch import LANGS, add, pause_document, remove_document, resume_document
 from tracker.errors import ArchiveError, TrackerError, WatchlistError
-
-LANGS = click.Choice(["en", "fr", "de"])
 
 
 class _Command(click.Group):
@@ -50,29 +49,6 @@ def _sources(ctx: click.Context):
     from tracker.watchlist import load
 
     return load(ctx.obj["watchlist"])
-
-
-@cli.command()
-@click.argument("url")
-@click.option("--service", required=True, help="Service name, e.g. 'Acme Health' (made a slug).")
-@click.option("--document", required=True, help="Document type, e.g. 'Privacy Policy' (made a slug).")
-@click.option("--select", multiple=True, help="CSS selector of the text to keep (repeatable).")
-@click.option("--remove", multiple=True, help="CSS selector of parts to drop (repeatable).")
-@click.option("--every", default="12h", show_default=True, help="Check interval: 30m, 12h, 7d…")
-@click.option("--lang", type=LANGS, help="Language of the document (detected when absent).")
-@click.option("--browser/--no-browser", default=None,
-              help="Always fetch with a browser / never (default: when a plain fetch is blocked or finds no text).")
-@click.pass_context
-def add(ctx, url, service, document, select, remove, every, lang, browser):
-    """Watch URL as SERVICE's DOCUMENT."""
-    from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, slugify
-    from tracker.watchlist import add as add_source
-
-    mode = AUTO if browser is None else ALWAYS if browser else NEVER
-    source = Source(slugify(service), slugify(document), url, tuple(select), tuple(remove),
-                    every, lang, name=service if slugify(service) != service else "", browser=mode)
-    add_source(ctx.obj["watchlist"], source)
-    click.echo(f"watching {source.key} at {url} every {every}")
 
 
 @cli.command(name="list")
@@ -259,6 +235,10 @@ def verify(ctx):
         ctx.exit(1)
 
 
+cli.add_command(add)
+cli.add_command(remove_document)
+cli.add_command(pause_document)
+cli.add_command(resume_document)
 cli.add_command(import_declarations)
 cli.add_command(import_history)
 

@@ -78,7 +78,7 @@ def run_forever(
             return
         seen["mtime"] = mtime
         try:
-            current = {s.key: s for s in load(watchlist).sources}
+            current = {s.key: s for s in load(watchlist).sources if not s.paused}  # paused: no job
         except WatchlistError as error:
             log(f"watchlist not reloaded: {error}")
             return

@@ -1,10 +1,12 @@
 """The watchlist: which documents to watch, read from and written to watchlist.toml.
 
-tomlkit keeps a maintainer's comments and layout when `tracker add` edits the file.
+tomlkit keeps a maintainer's comments and layout when `tracker add` edits the file;
+`remove`, `pause` and `resume` edit only the lines of the document they name.
 """
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -17,7 +19,7 @@ _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-KEYS = {"name", "url", "select", "remove", "every", "lang", "browser"}
+KEYS = {"name", "url", "select", "remove", "every", "lang", "browser", "paused"}
 AUTO, ALWAYS, NEVER = "auto", "always", "never"
 BROWSER_MODES = (AUTO, ALWAYS, NEVER)  # when a page is fetched with a browser
 
@@ -35,6 +37,7 @@ class Source:
     lang: str | None = None
     name: str = ""
     browser: str = AUTO  # auto: only when a plain fetch is blocked or shows no text
+    paused: bool = False  # skipped by `tracker check` (unless named) and `tracker run`
 
     @property
     def key(self) -> str:
@@ -90,6 +93,17 @@ class Watchlist:
 
     sources: tuple[Source, ...]
     problems: tuple[str, ...]
+
+    def select(self, names: Sequence[str] = ()) -> list[Source]:
+        """The sources a check is for: every one not paused, or the named ones. A document
+        named as SERVICE/DOCUMENT is checked even when paused (the maintainer asked for it);
+        a service named checks its documents that are not paused."""
+        unknown = [n for n in names if not any(s.key == n or s.service == n for s in self.sources)]
+        if unknown:
+            raise WatchlistError(f"not in the watchlist: {', '.join(unknown)}")
+        if not names:
+            return [s for s in self.sources if not s.paused]
+        return [s for s in self.sources if s.key in names or (s.service in names and not s.paused)]
 
 
 def public_url(url: str) -> str:
@@ -163,13 +177,17 @@ def _source(service: str, document: str, entry: dict) -> Source:
         lang=entry.get("lang"),
         name=entry.get("name", ""),
         browser=check_browser(entry.get("browser", AUTO)),
+        paused=entry.get("paused", False),
     )
+    if not isinstance(source.paused, bool):
+        raise WatchlistError(f"invalid paused {source.paused!r}: expected true or false")
     source.interval_seconds  # noqa: B018 -- validates the interval now, not at the first run
     return source
 
 
-def add(path: Path, source: Source) -> None:
-    """Add a source to the watchlist file, keeping everything else as written.
+def add(path: Path, source: Source, dry_run: bool = False) -> None:
+    """Add a source to the watchlist file, keeping everything else as written; with
+    `dry_run`, refuse what it would refuse and write nothing.
 
     A new service is appended to the file's text; a document of a service already
     there goes beside its siblings, through tomlkit, which parses and renders the
@@ -200,6 +218,8 @@ def add(path: Path, source: Source) -> None:
     if not isinstance(service, tomlkit.items.Table):  # a value, or an inline table: no room for a table
         raise WatchlistError(f"[{source.service}] is not written as a table of documents; "
                              "write it as one to add documents to it")
+    if dry_run:
+        return
     entry = tomlkit.table()
     if source.name:
         entry["name"] = source.name
@@ -224,3 +244,150 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+# -- remove, pause, resume: edits of one document's lines -------------------------------------
+
+_HEADER = re.compile(r"\s*\[(\[?)\s*([^\[\]]+?)\s*\](\]?)\s*(?:#.*)?")  # [table] or [[array of tables]]
+_PAUSED = re.compile(r"\s*paused\s*=")
+
+
+def remove(path: Path, key: str) -> None:
+    """Stop watching a document: its table leaves the file with the comment lines right above
+    and below it, and its service's table goes too when it held nothing else. The archive
+    keeps its versions."""
+    _edit(path, key, None)
+
+
+def pause(path: Path, key: str) -> bool:
+    """Write `paused = true` in a document's table; False when it was paused already."""
+    return _edit(path, key, True)
+
+
+def resume(path: Path, key: str) -> bool:
+    """Take `paused = true` out of a document's table; False when it was not paused."""
+    return _edit(path, key, False)
+
+
+def _edit(path: Path, key: str, paused: bool | None) -> bool:
+    """Remove (paused None), pause or resume the document `key`, touching only its lines.
+
+    The lines are edited as text, so that every other line stays as written, and the result
+    is read back: if it does not hold exactly what was meant (a layout the line edit does
+    not understand: an inline table, dotted keys), tomlkit makes the edit instead."""
+    service, slash, document = key.partition("/")
+    if not (slash and service and document):
+        raise WatchlistError(f"expected SERVICE/DOCUMENT, got {key!r}")
+    text, data = _read(path)
+    documents = data.get(service)
+    entry = documents.get(document) if isinstance(documents, dict) else None
+    if not isinstance(entry, dict):
+        raise WatchlistError(f"not in the watchlist: {key}")
+    if paused is not None and (entry.get("paused") is True) == paused:
+        return False
+    expected = {**data, service: {**documents}}
+    if paused is None:
+        del expected[service][document]
+        if not expected[service]:
+            del expected[service]
+    elif paused:
+        expected[service][document] = {**entry, "paused": True}
+    else:
+        expected[service][document] = {k: v for k, v in entry.items() if k != "paused"}
+    edited = _edit_lines(text.split("\n"), service, document, paused)
+    if edited is None or _parse(path, edited.encode("utf-8"))[1] != expected:
+        edited = _edit_with_tomlkit(text, service, document, paused)
+    _write_atomically(path, edited)
+    return True
+
+
+def _edit_lines(lines: list[str], service: str, document: str, paused: bool | None) -> str | None:
+    """The file's text after the edit, or None when the table is not written as a [header]."""
+    found = _table(lines, (service, document))
+    if found is None:
+        return None
+    header, last, end = found
+    flag = next((i for i in range(header + 1, end) if _PAUSED.match(lines[i])), None)
+    if paused:
+        if flag is None:
+            lines.insert(last + 1, "paused = true")
+        else:
+            lines[flag] = "paused = true"
+    elif paused is False:
+        if flag is None:
+            return None
+        del lines[flag]
+    else:
+        _cut(lines, header, last)
+        if not any(k[:1] == (service,) and len(k) > 1 for _, k in _headers(lines)):
+            service_table = _table(lines, (service,))  # an explicit [service] header, now empty
+            if service_table is not None:
+                _cut(lines, service_table[0], service_table[1])
+    text = "\n".join(lines).strip("\n")
+    return text + "\n" if text else ""
+
+
+def _headers(lines: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    """(line, key) of every table header; the key of an [[array of tables]] is ()."""
+    found = []
+    for i, line in enumerate(lines):
+        match = _HEADER.fullmatch(line)
+        if match:
+            array = match.group(1) or match.group(3)
+            found.append((i, () if array else tuple(p.strip().strip("\"'") for p in match.group(2).split("."))))
+    return found
+
+
+def _table(lines: list[str], key: tuple[str, ...]) -> tuple[int, int, int] | None:
+    """(header, last, end): the line of a table's header, of its last key or value, and of
+    the next header (or the end of the file)."""
+    headers = _headers(lines)
+    for n, (header, found) in enumerate(headers):
+        if found == key:
+            end = headers[n + 1][0] if n + 1 < len(headers) else len(lines)
+            last = max(i for i in range(header, end) if i == header or _is_content(lines[i]))
+            return header, last, end
+    return None
+
+
+def _is_content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _is_comment(line: str) -> bool:
+    return line.strip().startswith("#")
+
+
+def _cut(lines: list[str], header: int, last: int) -> None:
+    """Delete a table's lines, the comment lines right above its header (unless they open the
+    file) and right below its last line, and the blank lines after it when there were blank
+    lines before it: the tables around it stay as far apart as they were."""
+    start = header
+    while start > 0 and _is_comment(lines[start - 1]):
+        start -= 1
+    if start == 0:
+        start = header  # the file's own opening comment
+    end = last + 1
+    while end < len(lines) and _is_comment(lines[end]):
+        end += 1
+    if start == 0 or not lines[start - 1].strip():
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+    del lines[start:end]
+
+
+def _edit_with_tomlkit(text: str, service: str, document: str, paused: bool | None) -> str:
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    documents = doc[service]
+    if paused is None:
+        del documents[document]
+        if not documents:
+            del doc[service]
+    elif paused:
+        documents[document]["paused"] = True
+    else:
+        del documents[document]["paused"]
+    return tomlkit.dumps(doc)
