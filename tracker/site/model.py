@@ -54,6 +54,7 @@ class Document:
     changes: tuple[Change, ...]  # oldest first
     state: dict
     url: str | None
+    watched: bool = True  # False once it left the watchlist (tracker remove): the archive keeps its versions
 
     @property
     def path(self) -> str:
@@ -65,7 +66,9 @@ class Document:
 
     @property
     def failing(self) -> bool:
-        return self.state.get("status") == "failed"
+        """Its last check failed, and it is still checked: a document no longer watched is not
+        "unreachable", whatever its last check met."""
+        return self.watched and self.state.get("status") == "failed"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,6 @@ def read(archive: Archive, sources: tuple[Source, ...], states: dict[str, dict])
         source = by_key.get(f"{service}/{document}")
         services.setdefault(service, []).append(Document(
             service, document, versions, changes, states.get(f"{service}/{document}", {}),
-            public_url(source.url) if source else None,
+            public_url(source.url) if source else None, watched=source is not None,
         ))
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
