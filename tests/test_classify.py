@@ -208,6 +208,12 @@ def test_removed_exclusivity_is_weakened_and_quotes_the_word():
             "Nous vous prévenons de toute fusion de comptes.",
             "notice-dropped",
         ),
+        (  # gated by consent alone, with no "only" or "not": this crashed the engine once
+            "en",
+            "We share your email address with partners once you agree.",
+            "We share your email address with partners.",
+            "consent-gate-removed",
+        ),
     ],
 )
 def test_weakening_is_detected_with_its_reason(lang, old, new, code):
@@ -284,6 +290,12 @@ def test_weakening_is_detected_with_its_reason(lang, old, new, code):
             "Nous partageons votre profil avec nos partenaires, sauf si vous vous y opposez.",
             "Nous partageons votre profil avec nos partenaires uniquement avec votre accord.",
             "exclusivity-added",
+        ),
+        (
+            "en",
+            "We share your email address with partners.",
+            "We share your email address with partners once you agree.",
+            "consent-gate-added",
         ),
     ],
 )

@@ -89,6 +89,8 @@ _DETAILS = {
     "notice-dropped": "{old} was dropped: you may no longer be told beforehand",
     "notice-added": "{new} was added: you will now be told beforehand",
     "consent-to-opt-out": "{new} replaced consent ({old}): you now have to object instead",
+    "consent-gate-removed": "{old} was dropped: the practice no longer waits for your agreement",
+    "consent-gate-added": "{new} was added: the practice now waits for your agreement",
     "opt-out-to-consent": "{new} replaced {old}: your consent is now asked first",
     "retention-lengthened": "{old} became {new}: the data is kept longer",
     "retention-shortened": "{old} became {new}: the data is kept for a shorter time",
@@ -313,22 +315,25 @@ def _restriction(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     # For a right or safeguard ("you can delete only…"), a restriction limits the person.
     turn = _flip if before.protective and after.protective else _keep
     if before.restricted and not after.restricted:
-        category = next(c for c in ("exclusivity", "absolute", "negation") if before.has(c))
-        code = {"exclusivity": "exclusivity-removed", "absolute": "absolute-removed"}.get(
-            category, "negation-removed"
-        )
-        return [_reason(turn(WEAKENED), code, old=before.words(category))]
+        category = _restriction_kind(before)
+        return [_reason(turn(WEAKENED), f"{category}-removed", old=before.words(_CUE_OF[category]))]
     if after.restricted and not before.restricted:
-        category = next(c for c in ("exclusivity", "absolute", "negation") if after.has(c))
-        code = {"exclusivity": "exclusivity-added", "absolute": "absolute-added"}.get(
-            category, "negation-added"
-        )
-        return [_reason(turn(STRENGTHENED), code, new=after.words(category))]
+        category = _restriction_kind(after)
+        return [_reason(turn(STRENGTHENED), f"{category}-added", new=after.words(_CUE_OF[category]))]
     if before.has("absolute") and not after.has("absolute") and not after.has("exclusivity"):
         return [_reason(turn(WEAKENED), "absolute-removed", old=before.words("absolute"))]
     if after.has("absolute") and not before.has("absolute") and not before.has("exclusivity"):
         return [_reason(turn(STRENGTHENED), "absolute-added", new=after.words("absolute"))]
     return []
+
+
+_CUE_OF = {"exclusivity": "exclusivity", "absolute": "absolute", "negation": "negation", "consent-gate": "consent"}
+
+
+def _restriction_kind(reading: Reading) -> str:
+    """What restricts a restricted wording, the strongest first; consent alone gates it otherwise
+    ("only after you agree" without "only" read as such)."""
+    return next((c for c in ("exclusivity", "absolute", "negation") if reading.has(c)), "consent-gate")
 
 
 def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
