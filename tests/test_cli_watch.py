@@ -109,6 +109,22 @@ def test_remove_edits_an_inline_table_too(workspace):
     assert [s.key for s in load(watchlist).sources] == ["acme/terms"]
 
 
+@pytest.mark.parametrize("command", ["remove", "pause"])
+def test_a_line_that_looks_like_a_header_inside_a_string_does_not_fool_the_edit(workspace, command):
+    watchlist = workspace / "watchlist.toml"
+    written = ('[acme.privacy]\nurl = "https://acme.example/p"\nname = """Acme\n[beta.terms]\n"""\n\n'
+               '[beta.privacy]\nurl = "https://beta.example/p"\n')
+    watchlist.write_text(written)
+    assert tracker(command, "acme/privacy").exit_code == 0
+    found = tomllib.loads(watchlist.read_text())
+    assert found["beta"] == {"privacy": {"url": "https://beta.example/p"}}
+    if command == "pause":
+        assert found["acme"]["privacy"] == {"url": "https://acme.example/p", "name": "Acme\n[beta.terms]\n",
+                                            "paused": True}
+    else:
+        assert "acme" not in found
+
+
 def test_remove_mends_a_watchlist_by_taking_out_an_invalid_entry(workspace):
     watchlist = workspace / "watchlist.toml"
     watchlist.write_text(WRITTEN + '\n[broken.privacy]\nurl = "ftp://broken.example/p"\n')

@@ -295,10 +295,17 @@ def _edit(path: Path, key: str, paused: bool | None) -> bool:
     else:
         expected[service][document] = {k: v for k, v in entry.items() if k != "paused"}
     edited = _edit_lines(text.split("\n"), service, document, paused)
-    if edited is None or _parse(path, edited.encode("utf-8"))[1] != expected:
+    if edited is None or not _holds(path, edited, expected):
         edited = _edit_with_tomlkit(text, service, document, paused)
     _write_atomically(path, edited)
     return True
+
+
+def _holds(path: Path, text: str, expected: dict) -> bool:
+    try:
+        return _parse(path, text.encode("utf-8"))[1] == expected
+    except WatchlistError:  # the line edit broke the file: a "[header]" was inside a multi-line string
+        return False
 
 
 def _edit_lines(lines: list[str], service: str, document: str, paused: bool | None) -> str | None:
