@@ -63,7 +63,7 @@ class Version:
 
 
 def sha256(data: bytes) -> str:
-    import hashlib  # here: `tracker list` never hashes, and loading OpenSSL takes 6 ms
+    import hashlib  # here: `tracker list` never hashes, and hashlib loads OpenSSL (decision record 12)
 
     return hashlib.sha256(data).hexdigest()
 
@@ -166,8 +166,8 @@ class Archive:
 
     @contextmanager
     def lock(self, service: str, document: str) -> Iterator[None]:
-        """Hold a document exclusively: two runs never record versions of it at once.
-        The lock is on the document's folder: no lock file to create for every document."""
+        """An exclusive advisory lock (flock) on the document's folder: two runs never record
+        versions of it at once; no lock file per document."""
         folder = self._folder(service, document)
         _make_folder(folder)
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -254,7 +254,7 @@ class Archive:
             changes=tuple(changes),
             third_parties=tuple(third_parties),
         )
-        if not version.same_as:  # the folder is synced once, after its metadata is linked beside it
+        if not version.same_as:  # the folder is fsynced once, after its metadata is linked beside it
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"), sync_folder=False)
         _write_new(folder / f"{version.id}.json", _dump(asdict(version)))
         with self._guard:
@@ -274,7 +274,7 @@ class Archive:
         self._merge_states({key: state})
 
     def _merge_states(self, states: dict[str, dict]) -> None:
-        """Write states over those on disk; not synced: they hold no history."""
+        """Write states over those on disk; not fsynced: they hold no history."""
         path = self.root / STATES
         with _flock(path.with_suffix(".lock")):
             merged = {**self.states(), **states}
@@ -369,7 +369,7 @@ def _dump(data: dict) -> bytes:
 
 
 def _write_aside(path: Path, data: bytes, durable: bool = True) -> Path:
-    """A temporary file beside path (synced unless not durable), ready to be moved or
+    """A temporary file beside path (fsynced unless not durable), ready to be moved or
     linked into place."""
     while True:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_TMP_NUMBERS)}{TMP_SUFFIX}")

@@ -1,11 +1,11 @@
 """What a TOML file holds, kept as JSON so that the next run need not parse it again.
 
-TOML is parsed in pure Python: a watchlist of 200 sources takes 10-20 ms (most of
-`tracker list`, and of a check's start), each language file 3 ms (on the first page a
-run compares). JSON is read in C. The copies live in the user's cache folder and are
-used while the file's bytes stay the same (same length and checksums; not its time,
-which two edits in one clock tick share), and only while that folder is the user's own
-and closed to others: nobody may plant what a run reads.
+tomllib parses in pure Python, slowly enough to show in `tracker list` and a check's
+start; json parses in C (decision record 7). The copies live in the user's cache folder
+and are used while the file's bytes stay the same (same size, CRC-32 and Adler-32; not
+its mtime, which two edits within the timestamp granularity share), and only while that
+folder is owned by the user with no group or other access (0700): no other user can
+poison the cache.
 """
 
 import json
@@ -33,7 +33,7 @@ def parsed(kind: str, path: Path, raw: bytes, parse: Callable[[bytes], dict],
     if copy:
         try:
             encoded = json.dumps(data)
-        except (TypeError, ValueError):  # a TOML date, which JSON cannot hold
+        except (TypeError, ValueError):  # TOML datetimes are not JSON-serializable
             return data
         if keep(encoded):
             _write_private(copy, f'{{"stamp": {json.dumps(stamp)}, "data": {encoded}}}'.encode())
@@ -52,7 +52,7 @@ def _prune(folder: Path, kind: str) -> None:
 
 def _folder() -> Path | None:
     """$XDG_CACHE_HOME/pledge-tracker, else ~/.cache/pledge-tracker; made only where a home exists,
-    and used only while it is the user's own and closed to others."""
+    and used only while it is owned by the user, with no group or other access (0700)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     home = os.path.dirname(base)
     if not os.path.isabs(base) or home == "/" or not os.path.isdir(home):
@@ -71,7 +71,7 @@ def _folder() -> Path | None:
 def _read_private(path: Path) -> dict | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:  # none yet, or a link
+    except OSError:  # missing, or a symlink (O_NOFOLLOW)
         return None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -31,7 +31,7 @@ VIA_BROWSER = "browser"
 
 # What a site that refuses plain clients answers instead of the page.
 _BLOCKED_STATUS = {403, 406}
-_CHALLENGE_MAX_BYTES = 64 * 1024  # a bot check is small; a long page naming a marker is a real page
+_CHALLENGE_MAX_BYTES = 64 * 1024  # a challenge page is small; a long page naming a marker is a real page
 _CHALLENGE_MARKERS = (b"cf-chl", b"challenge-platform", b"just a moment",
                       b"enable javascript and cookies", b"_incapsula_resource", b"px-captcha")
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -50,7 +50,7 @@ class Outcome:
 
 
 class _NeedsBrowser(Exception):
-    """The page is to be fetched with a browser: always, or after a bot check answered."""
+    """The page is to be fetched with a browser: always, or when the site answered with a bot-protection challenge page."""
 
 
 def check_all(
@@ -184,12 +184,12 @@ def _no_text(error: ExtractError) -> bool:
 
 
 def _unchanged(snapshot: Snapshot, state: dict) -> bool:
-    """The same bytes as last time (or a 304): nothing to read, and no bot check either."""
+    """The same bytes as last time (or a 304): nothing to read, and no challenge page either."""
     return bool(state.get("raw")) and (snapshot.not_modified or snapshot.digest == state["raw"])
 
 
 def _is_challenge(snapshot: Snapshot) -> bool:
-    """A small page that is a bot check ("Just a moment…", a captcha) rather than the document."""
+    """A small bot-protection challenge page ("Just a moment…", a captcha) rather than the document."""
     if snapshot.not_modified or len(snapshot.content) > _CHALLENGE_MAX_BYTES:
         return False
     lowered = snapshot.content.lower()
@@ -215,7 +215,9 @@ def _record(
         old_text = archive.text(source.service, source.document, latest) if latest else None
         if first and old_text is None:
             text, lang, changes = first
-        else:  # read and compared in one round trip to the pool (again if another run recorded a version meanwhile)
+        else:
+            # read and compared in one round trip to the pool process (again if another run
+            # recorded a version meanwhile)
             text, lang, changes = pool.run(read_against, *page, old_text)
         text_hash = sha256(text.encode("utf-8"))
         if latest and latest.text_sha256 == text_hash:

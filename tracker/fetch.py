@@ -1,11 +1,10 @@
 """Fetch: one HTTP(S) or file:// document as raw bytes, politely and within limits.
 
-Written on the standard library's http.client (decision record 4): a check of 200
-unchanged pages spent more CPU in requests', then urllib3's, per-request machinery than
-in fetching, and importing urllib3 took a tenth of a check's start. What http.client
-leaves to its callers is here: redirects, proxies from the environment, certificates,
-decompression within the size cap, and retries that end in one clear line. A
-connection serves one request: two requests to one host are a second apart anyway.
+Written on the standard library's http.client (decision record 4): less CPU per
+request than requests or urllib3, and quicker to import. What http.client leaves to its
+callers is here: redirects, proxies from the environment, CA certificates, decompression
+within the size cap, and retries that end in one clear line. No keep-alive (`Connection:
+close`): two requests to one host are a second apart anyway.
 """
 
 import base64
@@ -32,7 +31,7 @@ from tracker.errors import FetchError
 
 USER_AGENT = f"PledgeTracker/{__version__} (archives privacy policies; +https://pledge-tracker.example/bot)"
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
-LOOPBACK_AT_ONCE = 4  # requests at once to a server on this machine
+LOOPBACK_AT_ONCE = 4  # concurrent requests to loopback hosts (one limit for all of them)
 
 
 @dataclass(frozen=True)
@@ -68,11 +67,11 @@ class Snapshot:
 
 
 class HostGate:
-    """Politeness: one request at a time per host, a pause between two, and the wait a
-    host asked for with Retry-After. Loopback hosts (tests, demos, benchmarks) need no
-    pause, nobody else's site is behind them, but get a few requests at a time only: a
-    local server is often a small one (Python's http.server queues 5 connections), and a
-    connection it drops costs a one-second retry of the handshake."""
+    """Per-host rate limiting: one request at a time per host, a pause between two, and the
+    wait a host asked for with Retry-After. Loopback hosts (tests, demos, benchmarks) need no
+    pause, nobody else's site is behind them, but get at most LOOPBACK_AT_ONCE concurrent
+    requests: a local server often has a small listen backlog (5 for Python's http.server),
+    and a dropped SYN is retransmitted only after a second."""
 
     def __init__(self, delay: float = 1.0):
         self.delay = delay
@@ -138,7 +137,7 @@ class Network:
         return _parse(proxy if "://" in proxy else f"http://{proxy}", "proxy")
 
     def tls(self) -> ssl.SSLContext:
-        """One context for the run: loading a bundle of authorities costs more than a fetch."""
+        """One SSLContext per run: loading the CA bundle costs more than a fetch."""
         with self._lock:
             if self._tls is None:
                 self._tls = _trusted_certificates()
@@ -146,8 +145,8 @@ class Network:
 
 
 def _proxies_from_environment() -> dict[str, str]:
-    """http_proxy, https_proxy and no_proxy as urllib reads them (urllib.request, slow to
-    import, only when one is set)."""
+    """http_proxy, https_proxy and no_proxy as urllib reads them (urllib.request is slow to
+    import: imported only when a *_proxy variable is set)."""
     if not any(name.lower().endswith("_proxy") for name in os.environ):
         return {}
     import urllib.request
@@ -156,7 +155,7 @@ def _proxies_from_environment() -> dict[str, str]:
 
 
 def _trusted_certificates() -> ssl.SSLContext:
-    """The certificate authorities the environment names (a company's own, say), else certifi's:
+    """The certificate authorities the environment names (a corporate CA, say), else certifi's:
     SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL reads them, REQUESTS_CA_BUNDLE as requests did."""
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
     if bundle:
@@ -176,7 +175,8 @@ def _trusted_certificates() -> ssl.SSLContext:
 
 @dataclass(frozen=True)
 class Client:
-    """What the fetches of one run share: the way out, politeness, limits and permissions."""
+    """What the fetches of one run share: network settings (proxy, TLS context), per-host rate
+    limiting, limits and permissions."""
 
     network: Network = field(default_factory=Network)
     gate: HostGate = field(default_factory=HostGate)
@@ -258,7 +258,7 @@ def _get(url: str, network: Network, headers: dict, limits: Limits) -> Snapshot:
             if response.status in _REDIRECT_STATUS:
                 following = _redirect(target, response.getheader("Location", "").strip(), response.status)
                 if _parse(following)[:2] != parts[:2]:
-                    headers.pop("Authorization", None)  # credentials are for the site they were written for
+                    headers.pop("Authorization", None)  # no Authorization header on a cross-origin redirect
                 target = following
                 continue
             return _snapshot(url, target, response, limits, started)
@@ -284,14 +284,14 @@ def _redirect(url: str, location: str, status: int) -> str:
 
 
 def _parse(url: str, what: str = "URL") -> SplitResult:
-    """The parts of an http(s) URL, with its host as the network writes it (IDNA for a
-    name in other letters than ASCII's); a FetchError if it has no valid host or port."""
+    """The parts of an http(s) URL, with its host as the network writes it (a non-ASCII host
+    name encoded with IDNA 2008); a FetchError if it has no valid host or port."""
     parts = None
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port  # .port checks the number
         ascii_host = _ascii_host(host) if host else None
-    except ValueError:  # also UnicodeError: an empty or overlong label, a character no name may hold
+    except ValueError:  # also UnicodeError: an empty or overlong label, a code point IDNA disallows
         ascii_host = None
     if not ascii_host:
         where = f"{parts.netloc.rpartition('@')[2]!r} is not a valid host or port" if parts else "not a URL"
@@ -307,7 +307,9 @@ def _ascii_host(host: str) -> str:
     if host.isascii():
         host.encode("idna")  # what the resolver does: raises on an empty or overlong label
         return host
-    import idna  # IDNA 2008, as browsers: Python's own codec would make "fass.de" of "faß.de"
+    # IDNA 2008 with UTS #46 mapping, as browsers do; Python's built-in codec is IDNA 2003,
+    # which maps "faß.de" to "fass.de"
+    import idna
 
     try:
         return idna.encode(host, uts46=True).decode("ascii")
@@ -317,7 +319,7 @@ def _ascii_host(host: str) -> str:
 
 def _connect(parts: SplitResult, proxy: SplitResult | None, network: Network,
              limits: Limits) -> http.client.HTTPConnection:
-    """A connection to the URL's host, or to its proxy (through a tunnel for https)."""
+    """A connection to the URL's host, or to its proxy (through an HTTP CONNECT tunnel for https)."""
     via = proxy or parts
     try:
         if parts.scheme == "https":
@@ -339,14 +341,15 @@ def _connect(parts: SplitResult, proxy: SplitResult | None, network: Network,
         raise FetchError("connection timed out", transient=True) from None
     except ssl.SSLError as error:
         raise FetchError(f"secure connection refused: {_reason(error)}") from None
-    except (OSError, http.client.HTTPException) as error:  # refused, unknown name, proxy refusing
+    except (OSError, http.client.HTTPException) as error:  # connection refused, DNS resolution failure, proxy error
         reason = _reason(error)
-        asks_password = reason.startswith("Tunnel connection failed: 407")  # waiting will not help
+        # 407 Proxy Authentication Required: not transient, waiting will not help
+        asks_password = reason.startswith("Tunnel connection failed: 407")
         raise FetchError(f"cannot connect: {reason}", transient=not asks_password) from None
     return connection
 
 
-_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # what a URL may hold as it is; anything else is percent-encoded
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters, % and ~ kept; anything else is percent-encoded
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -354,7 +357,7 @@ def _request(connection: http.client.HTTPConnection, parts: SplitResult, proxy: 
              headers: dict) -> http.client.HTTPResponse:
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
     path = _STRAY_PERCENT.sub("%25", path)  # "100%" is not an escape: sent as "100%25"
-    if proxy and parts.scheme == "http":  # a proxy is asked for the whole URL; a tunnel carries a path
+    if proxy and parts.scheme == "http":  # forward proxy: absolute-form target; CONNECT tunnel: origin-form path
         path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
         headers = {**headers, **_proxy_authorization(proxy)}
     try:
@@ -364,7 +367,7 @@ def _request(connection: http.client.HTTPConnection, parts: SplitResult, proxy: 
         raise FetchError(f"invalid URL: {_reason(error)}") from None
     except TimeoutError:
         raise FetchError("the server did not answer in time", transient=True) from None
-    except (OSError, http.client.HTTPException) as error:  # closed on us, or not HTTP
+    except (OSError, http.client.HTTPException) as error:  # connection reset or closed, or a response that is not HTTP
         raise FetchError(f"cannot connect: {_reason(error) or type(error).__name__}", transient=True) from None
 
 
@@ -414,9 +417,9 @@ def _without_credentials(url: str) -> tuple[str, dict]:
 
 
 def _read_body(response: http.client.HTTPResponse, limits: Limits, started: float) -> bytes:
-    """The body, unpacked if the server packed it, refused past the size cap (counted unpacked:
-    a small gzip bomb is stopped at the cap, not unpacked whole) or past the time limit
-    (read as it arrives, so that a server sending a byte at a time is stopped too)."""
+    """The body, decompressed per Content-Encoding, refused past the size cap (counted after
+    decompression: a gzip bomb stops at the cap) or past the total time limit (checked per
+    chunk, so a server that trickles bytes is stopped too)."""
     declared = response.getheader("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"document too large ({_size(int(declared))}, limit {_size(limits.max_bytes)})")
@@ -430,7 +433,7 @@ def _read_body(response: http.client.HTTPResponse, limits: Limits, started: floa
             if time.monotonic() - started > limits.total_seconds:
                 raise FetchError(f"download took over {limits.total_seconds:.0f} s", transient=True)
             chunks.append(chunk)
-        if response.length:  # http.client ends a read at an early close without saying so
+        if response.length:  # read1() returns b"" at an early close, without IncompleteRead
             raise FetchError(f"download interrupted: {response.length} bytes short of the length announced",
                              transient=True)
     except (OSError, http.client.HTTPException, zlib.error) as error:
@@ -439,9 +442,9 @@ def _read_body(response: http.client.HTTPResponse, limits: Limits, started: floa
 
 
 def _unpacked(raw: Iterator[bytes], encoding: str, cap: int) -> Iterator[bytes]:
-    """The body as sent, or unpacked for gzip and deflate: never more than cap + 1 bytes from
-    one piece, every member of a gzip body made of several, raw deflate as well as zlib's
-    (servers send both as "deflate"), and whatever follows the last member ignored."""
+    """The body as sent, or decompressed for gzip and deflate: at most cap + 1 bytes at a
+    time, multi-member gzip, raw DEFLATE as well as zlib-wrapped (servers send both as
+    "deflate"), trailing garbage ignored."""
     encoding = encoding.strip().lower()
     if encoding not in ("gzip", "x-gzip", "deflate"):
         yield from raw
@@ -455,7 +458,7 @@ def _unpacked(raw: Iterator[bytes], encoding: str, cap: int) -> Iterator[bytes]:
             try:
                 yield unpack.decompress(chunk, cap + 1)
             except zlib.error:
-                if members:  # what follows a whole member is not one: ignored, as browsers do
+                if members:  # trailing garbage after a complete member: ignored, as browsers do
                     return
                 raise
             if unpack.unconsumed_tail:  # the piece reached the cap: the caller stops here
@@ -518,8 +521,9 @@ def _size(n: int) -> str:
 
 
 def _reason(error: Exception) -> str:
-    """What went wrong, on one line: an OSError's words without its number, OpenSSL's
-    without its source line, and no character a server sent that a terminal would obey."""
+    """What went wrong, on one line: an OSError's strerror without its errno, OpenSSL's
+    message without its source location, and control characters replaced by spaces (no
+    terminal escape sequence from a server)."""
     text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
     text = text.split("] ", 1)[-1].split(" (_ssl.c:", 1)[0]
     text = "".join(c if c.isprintable() else " " for c in text)

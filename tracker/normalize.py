@@ -7,9 +7,8 @@ space or quote style, or of invisible characters is never reported as a change.
 import re
 import unicodedata
 
-# Character-for-character changes are made with str.translate, one pass in C (a regex per
-# kind of character cost most of the time of extracting a page), in two tables because
-# guillemets must be handled between them, exactly as before.
+# Character-for-character changes are made with str.translate (one pass in C instead of a
+# regex per kind of character), in two tables because guillemets must be handled between them.
 # First: every other line break becomes a newline; soft hyphen, zero-width space and
 # joiners, word joiner and BOM are invisible, so dropped.
 _BREAKS_AND_INVISIBLE = str.maketrans(

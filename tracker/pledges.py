@@ -64,8 +64,8 @@ def segment(text: str, lang: str | Language = "en") -> list[Pledge]:
 def _blocks(text: str) -> list[_Block]:
     """Paragraphs, list items and table rows, with PDF line breaks mended.
 
-    Half of segmenting a document is this loop over its lines: a pattern is tried
-    only on a line whose first character it could match."""
+    This is segmenting's hot loop: a pattern is tried only on a line whose first
+    character it could match."""
     headings: dict[int, str] = {}
     context = ""  # the headings above, " > "-joined
     blocks: list[_Block] = []

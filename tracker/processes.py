@@ -40,8 +40,8 @@ T = TypeVar("T")
 class ProcessPool:
     """Runs functions in worker processes, or in the calling thread when there are none.
 
-    A pool whose worker died (killed, out of memory) is broken for good: what it was asked
-    to do then, and everything after, runs in the calling thread instead."""
+    A pool whose worker died (killed, by the OOM killer say) is broken for good: what it
+    was asked to do then, and everything after, runs in the calling thread instead."""
 
     def __init__(self, processes: int = 0):
         self._executor: ProcessPoolExecutor | None = None
@@ -86,8 +86,8 @@ class ProcessPool:
             yield function(item)
 
     def close(self, wait: bool = True) -> None:
-        """Let the workers go. Without waiting, they are joined in a thread of its own while the
-        caller goes on (writing the run's states, say); a later close() waits for that."""
+        """Shut the executor down. Without waiting, the shutdown runs in a thread of its own while
+        the caller goes on (writing the run's states, say); a later close() waits for that."""
         if self._executor is not None:
             executor, self._executor = self._executor, None
             self._closing = threading.Thread(target=executor.shutdown)
@@ -135,8 +135,8 @@ class Pending(Generic[T]):
 
 
 def pool_size(sources: int) -> int:
-    """Workers for a run: one per core but the one the run's fetching keeps busy, for a run
-    large enough on a machine with cores to spare; else none."""
+    """Workers for a run: usable CPUs minus one (the main process fetches), for a run large
+    enough on a machine with more than one CPU; else none."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cores - 1 if cores > 1 and sources >= MIN_SOURCES else 0
 

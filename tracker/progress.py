@@ -13,8 +13,9 @@ def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
         return
     from rich.progress import Progress
 
-    # Redrawn on each finished item rather than by rich's refresh thread: `tracker check`
-    # forks its pool inside this block, and a fork must not copy a lock another thread holds.
+    # Redrawn on each finished item, the only time the bar moves, not by rich's refresh thread.
+    # (A thread here would be safe: `tracker check` starts its pool before this block, and the
+    # forkserver of tracker/processes.py forks the workers, not this process.)
     with Progress(transient=True, auto_refresh=False) as bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.update(task, advance=1, refresh=True)

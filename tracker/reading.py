@@ -1,6 +1,6 @@
 """What a worker process does with a page that changed: read its text, and compare it.
 
-Kept apart from the check so that the pool's server preloads only this, the
+Kept apart from the check so that the forkserver preloads only this, the
 extractors and the engine (processes.ENGINE), not the fetching side.
 """
 

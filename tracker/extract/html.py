@@ -1,7 +1,6 @@
 """HTML to Markdown-like text with lxml: headings, paragraphs, numbered items, tables.
 
-lxml is used directly rather than through BeautifulSoup: it parses a typical
-policy page about 60 times faster (docs/decisions/0001-lxml-for-html.md).
+lxml is used directly rather than through BeautifulSoup, for speed (decision record 1).
 """
 
 import re
@@ -16,7 +15,8 @@ from tracker.errors import ExtractError, WatchlistError
 # Never part of a document's text, whatever the page.
 _DROPPED = {"script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
             "embed", "button", "select", "input", "textarea", "form", "head", "title", "meta", "link"}
-# Page furniture around the text, dropped unless a select rule picks it explicitly.
+# Boilerplate around the text (navigation, header, footer, hidden elements), dropped before
+# the select rules are applied: a select rule cannot pick it.
 _DEFAULT_REMOVE = (
     "nav, header, footer, [role=navigation], [role=banner], [role=contentinfo], [hidden], [aria-hidden=true]"
 )
