@@ -55,7 +55,7 @@ def main() -> None:
         if problem:
             failures += 1
             print(f"FAIL {pair['old']} -> {pair['new']}: {problem}")
-    slowest = sorted(zip((s for _, s in results), (p["old"] for p in pairs)), reverse=True)[:3]
+    slowest = sorted(((s, p["old"]) for (_, s), p in zip(results, pairs, strict=True)), reverse=True)[:3]
     print(f"{len(pairs)} transitions, {failures} failed; slowest: "
           + ", ".join(f"{name} {seconds:.2f} s" for seconds, name in slowest))
 

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from tracker.archive import Archive
 from tracker.check import CHANGED, FAILED, NEW, UNCHANGED, check_all
 from tracker.cli import cli
 from tracker.errors import ExtractError
+from tracker.processes import MIN_SOURCES, ProcessPool, pool_size
 from tracker.reading import changes_between, read
 from tracker.watchlist import Source
-from tracker.processes import MIN_SOURCES, ProcessPool, pool_size
 
 TRACKER = Path(sys.executable).with_name("tracker")
 OLD = "We share your email address only with your consent."

@@ -21,9 +21,9 @@ from tracker.browser import Browser
 from tracker.errors import ExtractError, FetchError, TrackerError, internal_error
 from tracker.extract import sniff
 from tracker.fetch import Client, Limits, Snapshot, new_client
+from tracker.processes import IN_THREAD, ProcessPool
 from tracker.reading import read_against
 from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
-from tracker.processes import IN_THREAD, ProcessPool
 
 NEW, CHANGED, UNCHANGED, HELD, FAILED = "new", "changed", "unchanged", "held", "failed"
 SUSPECT_RATIO = 0.5  # a text this much shorter than the last version is held until seen twice
@@ -50,7 +50,7 @@ class Outcome:
 
 
 class _NeedsBrowser(Exception):
-    """The page is to be fetched with a browser: always, or when the site answered with a bot-protection challenge page."""
+    """The page is to be fetched with a browser: always, or after a bot-protection challenge page."""
 
 
 def check_all(
