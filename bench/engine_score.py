@@ -100,11 +100,23 @@ def _false_negative(row: dict, label: dict, reported: list[dict]) -> None:
 
 
 def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
-    rows = [json.loads(line) for line in (corpus / "labels-dev.jsonl").open()]
-    with ThreadPoolExecutor(8) as pool:
-        outputs = list(
-            pool.map(lambda r: run_diff(tracker, corpus / r["old"], corpus / r["new"]), rows)
-        )
+    """Each label file alone, then all of them together."""
+    files = sorted(corpus.glob("labels-*.jsonl"))
+    runs = {}
+    for path in files:
+        rows = [json.loads(line) for line in path.open()]
+        with ThreadPoolExecutor(8) as pool:
+            outputs = list(
+                pool.map(lambda r: run_diff(tracker, corpus / r["old"], corpus / r["new"]), rows)
+            )
+        runs[path.name] = (rows, outputs)
+        _score(path.name, rows, outputs, show)
+    if len(runs) > 1:
+        _score(" + ".join(runs), [r for rows, _ in runs.values() for r in rows],
+               [o for _, outputs in runs.values() for o in outputs], False)
+
+
+def _score(name: str, rows: list[dict], outputs: list[list[dict]], show: bool) -> None:
     by_type: dict[str, Tally] = defaultdict(Tally)
     by_lang: dict[str, Tally] = defaultdict(Tally)
     losses, losses_by_lang = Tally(), defaultdict(Tally)
@@ -141,7 +153,7 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
                     tally.labels_ok += hit
                 if show and not hit:
                     _false_negative(row, lab, reported)
-    print(f"\nTransitions ({len(rows)}, labels-dev.jsonl)      P      R     F1")
+    print(f"\nTransitions ({len(rows)}, {name})      P      R     F1")
     for kind in TYPES:
         if kind in by_type:
             print(by_type[kind].row(kind))
