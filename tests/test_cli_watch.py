@@ -212,12 +212,7 @@ def test_which_sources_a_check_is_for_a_paused_one_only_when_named(workspace):
         found.select(["gamma"])
 
 
-PENDING_CHECK = pytest.mark.xfail(
-    strict=True, reason="waits for the `check` command to take its sources from Watchlist.select(names)")
-PENDING_LIST = pytest.mark.xfail(strict=True, reason="waits for `tracker list` to show a paused source")
 
-
-@PENDING_CHECK
 def test_check_skips_a_paused_document_unless_it_is_named(server, workspace):
     for path in ("/a", "/b"):
         url = server.serve(path, POLICY)
@@ -230,7 +225,6 @@ def test_check_skips_a_paused_document_unless_it_is_named(server, workspace):
     assert result.exit_code == 0 and "new        acme/b" in result.output
 
 
-@PENDING_LIST
 def test_list_shows_a_paused_document(workspace):
     (workspace / "watchlist.toml").write_text(WRITTEN)
     tracker("pause", "acme/terms")

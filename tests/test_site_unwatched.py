@@ -70,8 +70,6 @@ def test_a_rebuild_after_remove_updates_the_document_page(server, workspace):
     assert "No longer watched" not in (workspace / "site" / "acme" / "terms" / "index.html").read_text()
 
 
-@pytest.mark.xfail(strict=True, reason="the service page's staleness key (site._service_key) does not yet "
-                                       "include Document.watched")
 def test_a_rebuild_after_remove_updates_the_service_page(server, workspace):
     _watch_two(server)
     tracker("build", "--out", "site")

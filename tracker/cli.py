@@ -12,7 +12,7 @@ import click
 
 from tracker.cli_import import import_declarations, import_history
 from tracker.cli_watch import LANGS, add, pause_document, remove_document, resume_document
-from tracker.errors import ArchiveError, TrackerError, WatchlistError
+from tracker.errors import ArchiveError, TrackerError
 
 
 class _Command(click.Group):
@@ -66,6 +66,8 @@ def list_sources(ctx):
         status = state.get("status", "never checked")
         if state.get("error"):
             status += f" ({state['error']})"
+        if source.paused:
+            status = f"paused, last check: {status}" if state else "paused, never checked"
         checked = state.get("checked_at", "-")
         lines.append(f"{source.key}\t{checked}\t{count} version{'s' * (count != 1)}\t{status}\t{source.url}")
     if lines:
@@ -84,7 +86,7 @@ def check(ctx, names, workers, allow_file):
     from tracker.processes import ProcessPool
 
     watchlist = _sources(ctx)
-    sources = _select(watchlist.sources, names)
+    sources = watchlist.select(names)
     # started before the rest of the run is imported: its server loads the engine meanwhile
     with ProcessPool.for_run(len(sources)) as pool:
         from tracker.check import FAILED, HELD, check_all
@@ -108,16 +110,6 @@ def check(ctx, names, workers, allow_file):
                + (f" ({browsed} via browser)" if browsed else ""))
     if totals["failed"] or watchlist.problems:
         ctx.exit(1)
-
-
-def _select(sources, names):
-    if not names:
-        return list(sources)
-    chosen = [s for s in sources if s.key in names or s.service in names]
-    unknown = [n for n in names if not any(s.key == n or s.service == n for s in sources)]
-    if unknown:
-        raise WatchlistError(f"not in the watchlist: {', '.join(unknown)}")
-    return chosen
 
 
 def _count_types(changes) -> str:

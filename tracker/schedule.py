@@ -45,7 +45,8 @@ def run_forever(
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(workers)}, timezone=UTC
     )
-    watched: dict[str, Source] = {}
+    watched: dict[str, Source] = {}  # the sources with a job
+    every: dict[str, Source] = {}  # and the paused ones: the site shows them as watched still
     next_runs: dict[str, datetime] = {}  # kept here: asking the scheduler from a job can deadlock it
     health_lock = threading.Lock()
     seen = {"mtime": None}
@@ -64,7 +65,7 @@ def run_forever(
             log(f"{outcome.status:<7} {source.key}")
             with build_lock:
                 try:
-                    build_site(archive, tuple(watched.values()), out, base_url=base_url)
+                    build_site(archive, tuple(every.values()), out, base_url=base_url)
                 except TrackerError as error:
                     log(f"site not rebuilt: {error}")
                 except Exception as error:  # a bug: the run goes on, and the next change rebuilds
@@ -78,10 +79,13 @@ def run_forever(
             return
         seen["mtime"] = mtime
         try:
-            current = {s.key: s for s in load(watchlist).sources if not s.paused}  # paused: no job
+            listed = load(watchlist).sources
+            current = {s.key: s for s in listed if not s.paused}  # paused: no job
         except WatchlistError as error:
             log(f"watchlist not reloaded: {error}")
             return
+        every.clear()
+        every.update((s.key, s) for s in listed)
         states = archive.states()  # read once: the file holds every document's last check
         for key in set(watched) - set(current):
             scheduler.remove_job(key)

@@ -124,7 +124,8 @@ def _document_key(document: model.Document) -> str:
 
 
 def _service_key(service: model.Service) -> str:
-    return _digest(service.name, [(d.document, [v.id for v in d.versions], d.failing) for d in service.documents])
+    return _digest(service.name, [(d.document, [v.id for v in d.versions], d.failing, d.watched)
+                                 for d in service.documents])
 
 
 def _render_changes(archive_root: Path, changes: list[model.Change]):
