@@ -3,7 +3,6 @@ and says so; a paused one says so on the status page."""
 
 import re
 
-import pytest
 from click.testing import CliRunner
 from conftest import page
 
