@@ -191,7 +191,7 @@ def add(path: Path, source: Source, dry_run: bool = False) -> None:
 
     A new service is appended to the file's text; a document of a service already
     there goes beside its siblings, through tomlkit, which parses and renders the
-    whole file (half a second at 1,000 sources)."""
+    whole file (slow on a large watchlist; decision record 7)."""
     from tracker.extract.html import compile_selector
 
     check_url(source.url)
