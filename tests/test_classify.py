@@ -414,3 +414,40 @@ def test_safeguard_named_in_other_words_is_reworded():
         "Backups you make are protected with end-to-end encryption.",
     )
     assert result.type == "reworded"
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, kind, code, quoted",
+    [
+        ("fr", "Les données de compte comprennent vos nom, adresse électronique, numéro de téléphone et date "
+         "de naissance.", "Les informations de compte comprennent vos nom, numéro d'identification, adresse "
+         "électronique, numéro de téléphone et date de naissance.",
+         "weakened", "scope-widened", "'numéro d'identification' was added"),
+        ("en", "To verify your account we use your phone number, your e-mail address, and your date of birth "
+         "where the law requires it.", "To verify your account we use your phone number, your selfie, your "
+         "e-mail address, your ID card and your date of birth where the law requires it.",
+         "weakened", "scope-widened", "'your selfie', 'your ID card' were added"),
+        ("de", "| Kontodaten | Name; E-Mail-Adresse; Geburtsdatum; Zahlungsdaten |",
+         "| Kontodaten | Name; Telefonnummer; E-Mail-Adresse; Geburtsdatum; Standort; Zahlungsdaten |",
+         "weakened", "scope-widened", "'Telefonnummer', 'Standort' were added"),
+        ("en", "Messages you send, the photos you attach and your voice notes are encrypted end to end "
+         "on our servers.", "Messages you send, the photos you attach, your voice notes and your call logs "
+         "are encrypted end to end on our servers.",
+         "strengthened", "right-widened", "'call logs' was added"),
+        ("fr", "Vos données sont transmises à nos prestataires de paiement, à nos auditeurs, à nos assureurs et "
+         "à nos partenaires publicitaires, dans le respect du RGPD.", "Vos données sont transmises à nos "
+         "prestataires de paiement, à nos auditeurs et à nos assureurs, dans le respect du RGPD.",
+         "strengthened", "recipients-removed", "'à nos partenaires publicitaires' was dropped"),
+    ],
+)
+def test_an_enumeration_that_grows_or_shrinks_inside_a_reworded_statement(lang, old, new, kind, code, quoted):
+    result = verdict(lang, old, new)
+    assert result.type == kind
+    (reason,) = [r for r in result.reasons if r.code == code]
+    assert reason.detail.startswith(quoted)
+
+
+def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
+    old = "Nous conservons vos nom, adresse électronique, numéro de téléphone et adresse postale, puis les supprimons."
+    new = "Nous conservons vos nom, e-mail, téléphone et adresse postale, puis les supprimons."
+    assert verdict("fr", old, new).type == "reworded"

@@ -66,6 +66,12 @@ _GLOSS = re.compile(r"\([^()]{0,30}\)")
 WEAKENED, STRENGTHENED = "weakened", "strengthened"
 IN_ORDER = 0.85  # share of the shorter wording found, in order, in the longer one
 MAX_SPAN = 16  # more words added or dropped than this is a new clause, not a change of scope
+LIST_ITEM_WORDS = 5  # content words in a piece of an enumeration at most; longer is a clause
+LIST_SHARED = 2  # items both wordings list, at least, for them to hold the same enumeration
+LIST_PIECES = 3  # pieces of the old wording, at least: fewer is a sentence with a comma, not a list
+PROHIBITION_WORDS = 40  # a prohibition is one short statement; a negation in a longer text may be elsewhere
+_LIST_BREAK = re.compile(r"[,;:|/()\[\]+]|\s[-–]\s")
+_WORD = re.compile(r"[^\W_]+")
 
 # What each reason means for the reader; {old} and {new} are the quoted words. Scope
 # reasons (the last block) are prefixed with the words added or dropped.
@@ -284,8 +290,8 @@ def classify(old: str, new: str, language: Language, regrouped: bool = False) ->
         reasons += [
             *_verbs(before, after, language),
             *_swaps(before, after, language),
-            *_scope(before, after, language),
         ]
+        reasons += _lists(old, new, before, language) or _scope(before, after, language)
     weaker = [r for direction, r in reasons if direction == WEAKENED]
     stronger = [r for direction, r in reasons if direction == STRENGTHENED]
     if not weaker and not stronger:
@@ -522,6 +528,71 @@ def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[st
         words = span.replace("'", "")
         out.append(_scope_reason(before, wider, words, words, wider, language))
     return out
+
+
+def _lists(old: str, new: str, before: Reading, language: Language) -> list[tuple[str, Reason]]:
+    """Items added to or dropped from an enumeration that both wordings hold: more kinds of
+    data, recipients, purposes or countries ("name, e-mail" -> "name, ID number, e-mail")
+    widen the statement; fewer narrow it. Items replaced one for one change nothing."""
+    if not (before.has("exposing") or before.protective or before.negated
+            or language.pattern("data_nouns").search(old)):
+        return []
+    (old_items, old_pieces), (new_items, _) = _items(old, language), _items(new, language)
+    shared = old_items.keys() & new_items.keys()
+    if len(shared) < LIST_SHARED or old_pieces < LIST_PIECES:
+        return []  # no enumeration common to both: a rewording, not a longer list
+    added_keys = new_items.keys() - old_items.keys()
+    dropped_keys = old_items.keys() - new_items.keys()
+    for key in sorted(added_keys):  # an item reworded ("données de compte" -> "informations de compte")
+        twin = next((d for d in sorted(dropped_keys) if 2 * len(set(key) & set(d)) >= max(len(key), len(d))), None)
+        if twin:
+            added_keys.discard(key)
+            dropped_keys.discard(twin)
+    added = [new_items[k] for k in added_keys]
+    dropped = [old_items[k] for k in dropped_keys]
+    if len(added) == len(dropped):
+        return []
+    wider = len(added) > len(dropped)
+    items = added if wider else dropped
+    words = "', '".join(sorted(items, key=(new if wider else old).find))
+    span = " ".join(items)
+    kind = next((k for k in ("recipients", "purposes") if language.pattern(k).search(span)), "scope")
+    if _forbids_list(old, before):
+        direction, code = (STRENGTHENED, "prohibition-widened") if wider else (WEAKENED, "prohibition-narrowed")
+    elif _grants_list(before):
+        direction, code = (STRENGTHENED, "right-widened") if wider else (WEAKENED, "right-narrowed")
+    else:
+        suffix = ("-widened", "-narrowed") if kind == "scope" else ("-added", "-removed")
+        direction, code = (WEAKENED if wider else STRENGTHENED), kind + suffix[not wider]
+    verb = ("were" if len(items) > 1 else "was") + (" added" if wider else " dropped")
+    return [(direction, Reason(code, f"'{words}' {verb}: {_DETAILS[code]}"))]
+
+
+def _forbids_list(text: str, reading: Reading) -> bool:
+    """A short statement that rules its list out ("we never sell your name, e-mail or phone
+    number"): a negation far away in a long paragraph says nothing of the list."""
+    return reading.negated and not reading.protective and len(_WORD.findall(text)) <= PROHIBITION_WORDS
+
+
+def _grants_list(reading: Reading) -> bool:
+    """A safeguard or a right over the listed things ("encrypted in transit and at rest", "you
+    can delete your name, e-mail…"): more safeguard words than practice words. "You can
+    share photos, videos" is a practice: the right to do it protects nothing."""
+    return len(reading.found.get("protective", ())) > len(reading.found.get("exposing", ()))
+
+
+def _items(text: str, language: Language) -> tuple[dict[tuple[str, ...], str], int]:
+    """The short pieces of a wording between commas, semicolons, colons, brackets, table
+    bars and coordinators ("and", "ou"), as written, keyed by their content words' stems;
+    and the number of pieces, short or not."""
+    pieces = _LIST_BREAK.split(language.coordinators.sub(",", _GLOSS.sub(" ", plain(text))))
+    subjects = language.pattern("subject_pronouns")
+    items = {}
+    for piece in pieces:
+        words = [w for w in _WORD.findall(piece.lower()) if w not in language.stopwords]
+        if 0 < len(words) <= LIST_ITEM_WORDS and not subjects.search(piece):
+            items.setdefault(tuple(w[:5] for w in words), piece.strip(" .*"))
+    return items, sum(1 for piece in pieces if piece.strip())
 
 
 def _scope_reason(
