@@ -451,3 +451,26 @@ def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
     old = "Nous conservons vos nom, adresse électronique, numéro de téléphone et adresse postale, puis les supprimons."
     new = "Nous conservons vos nom, e-mail, téléphone et adresse postale, puis les supprimons."
     assert verdict("fr", old, new).type == "reworded"
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, kind, detail",
+    [
+        ("fr", "Les données de livraison sont conservées 1 an après la livraison.",
+         "Les données de livraison sont conservées 13 mois après la livraison.",
+         "weakened", "'1 an' became '13 mois': the data is kept longer"),
+        ("en", "We keep your search history for 2 years.", "We keep your search history for 12 months.",
+         "strengthened", "'2 years' became '12 months': the data is kept for a shorter time"),
+        ("de", "Wir speichern Ihre Rechnungen drei Jahre lang.", "Wir speichern Ihre Rechnungen so lange wie nötig.",
+         "weakened", "'drei Jahre' became 'so lange wie nötig': the limit on keeping the data is gone"),
+    ],
+)
+def test_durations_compare_across_units_and_are_quoted_as_written(lang, old, new, kind, detail):
+    result = verdict(lang, old, new)
+    assert result.type == kind
+    assert detail in [r.detail for r in result.reasons]
+
+
+def test_the_same_duration_in_other_units_is_no_change():
+    assert verdict("en", "We keep your logs for 30 days.", "We keep your logs for one month.").type == "reworded"
+    assert verdict("fr", "Vos factures sont gardées 12 mois.", "Vos factures sont gardées 1 an.").type == "reworded"

@@ -66,6 +66,7 @@ _GLOSS = re.compile(r"\([^()]{0,30}\)")
 WEAKENED, STRENGTHENED = "weakened", "strengthened"
 IN_ORDER = 0.85  # share of the shorter wording found, in order, in the longer one
 MAX_SPAN = 16  # more words added or dropped than this is a new clause, not a change of scope
+SAME_DURATION = 1.03  # "30 days" is "1 month" (30.4 days); "13 months" is longer than "1 year"
 LIST_ITEM_WORDS = 5  # content words in a piece of an enumeration at most; longer is a clause
 LIST_SHARED = 2  # items both wordings list, at least, for them to hold the same enumeration
 LIST_PIECES = 3  # pieces of the old wording, at least: fewer is a sentence with a comma, not a list
@@ -140,7 +141,7 @@ class Reading:
     """What one wording says, as seen through the cue lists of its language."""
 
     found: dict[str, tuple[tuple[str, str], ...]]  # category -> (phrase, words as written)
-    durations: tuple[float, ...]  # in days
+    durations: tuple[tuple[float, str], ...]  # (days, the words as written)
     tokens: tuple[str, ...]  # every word, lower-cased
     content: tuple[str, ...]  # the words no cue, number or duration explains, for the scope rule
 
@@ -247,13 +248,13 @@ def _which(language: Language, category: str, words: str) -> str:
     return words.lower()
 
 
-def _durations(text: str, language: Language) -> tuple[float, ...]:
+def _durations(text: str, language: Language) -> tuple[tuple[float, str], ...]:
     found = []
     for unit, pattern in _duration_patterns(language.code):
         for match in pattern.finditer(text):
             amount = match.group(1).lower()
             value = language.numbers.get(amount) or float(amount.replace(",", "."))
-            found.append(value * _DAYS.get(unit, 1))
+            found.append((value * _DAYS.get(unit, 1), match.group(0)))
     return tuple(found)
 
 
@@ -409,25 +410,18 @@ def _retention(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     """Longer, or "as long as necessary" instead of a number, means data kept longer."""
     old_vague, new_vague = before.has("vague_retention"), after.has("vague_retention")
     if before.durations and after.durations:
-        old_days, new_days = max(before.durations), max(after.durations)
-        if new_days > old_days * 1.1:  # a month is "30 days" as well as "1 month"
-            return [_reason(WEAKENED, "retention-lengthened", _days(old_days), _days(new_days))]
-        if new_days < old_days / 1.1:
-            return [_reason(STRENGTHENED, "retention-shortened", _days(old_days), _days(new_days))]
+        (old_days, old_words), (new_days, new_words) = max(before.durations), max(after.durations)
+        if new_days > old_days * SAME_DURATION:
+            return [_reason(WEAKENED, "retention-lengthened", f"'{old_words}'", f"'{new_words}'")]
+        if new_days < old_days / SAME_DURATION:
+            return [_reason(STRENGTHENED, "retention-shortened", f"'{old_words}'", f"'{new_words}'")]
     elif before.durations and new_vague and not old_vague:
         words = after.words("vague_retention")
-        return [_reason(WEAKENED, "retention-made-vague", _days(max(before.durations)), words)]
+        return [_reason(WEAKENED, "retention-made-vague", f"'{max(before.durations)[1]}'", words)]
     elif after.durations and old_vague and not new_vague:
         words = before.words("vague_retention")
-        return [_reason(STRENGTHENED, "retention-limited", words, _days(max(after.durations)))]
+        return [_reason(STRENGTHENED, "retention-limited", words, f"'{max(after.durations)[1]}'")]
     return []
-
-
-def _days(days: float) -> str:
-    for unit, size in (("years", 365), ("months", 365 / 12), ("weeks", 7), ("days", 1)):
-        if days >= size and round(days / size, 6).is_integer():
-            return f"'{round(days / size):g} {unit}'"
-    return f"'{days:g} days'"
 
 
 def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
