@@ -2,8 +2,10 @@
 
 import re
 
-from tracker.classify import _which
-from tracker.lang import _union, compile_phrase, cue, load
+import pytest
+
+from tracker.classify import _which, read
+from tracker.lang import _union, available, compile_phrase, cue, load
 
 
 def _matches(phrases: tuple[str, ...], text: str) -> list[str]:
@@ -33,3 +35,34 @@ def test_a_match_is_named_after_the_first_phrase_of_the_file_it_fits_whatever_it
         assert _which(english, category, words) == first_fitting(words)
     assert _which(english, category, "ſhared") == "shar*"  # a long s is an s to the regex
     assert _which(english, category, "\u212aept") == "keep*|kept"  # and the Kelvin sign a k
+
+
+@pytest.mark.parametrize("code", available())
+def test_ordinary_phrases_holding_cue_words_are_read_as_no_cue(code):
+    """Each language file lists phrases whose cue words mean nothing here ("la personne
+    concernée" is the data subject, not "nobody"); in a sentence they are set aside."""
+    language = load(code)
+    for phrase in language.cues["ignore"]:
+        words = phrase.phrase.replace("*", "")
+        reading = read(f"{words} {words}", language)
+        found = {c: reading.found[c] for c in ("exclusivity", "absolute", "negation") if reading.found[c]}
+        assert not found, f"{code}: {phrase.phrase!r} reads as {found}"
+
+
+@pytest.mark.parametrize(
+    "lang, old, new",
+    [
+        ("fr", "La personne concernée peut obtenir une copie de ses données.",
+         "Vous pouvez obtenir une copie de vos données."),
+        ("fr", "Adressez vos questions sur vos données à notre point de contact.",
+         "Adressez vos questions sur vos données à notre délégué à la protection des données."),
+        ("en", "Whether or not you have an account, we log the pages you visit.", "We log the pages you visit."),
+        ("de", "Ob Sie ein Konto haben oder nicht, wir speichern die besuchten Seiten.",
+         "Wir speichern die besuchten Seiten."),
+    ],
+)
+def test_a_rewording_around_an_ordinary_phrase_is_no_lost_promise(lang, old, new):
+    from tracker.classify import classify
+
+    result = classify(old, new, load(lang))
+    assert not any(r.code.startswith(("absolute", "negation", "exclusivity")) for r in result.reasons), result
