@@ -84,3 +84,28 @@ def test_thousand_by_thousand_pledges_align_in_well_under_a_second():
     start = time.perf_counter()
     align(old, new)
     assert time.perf_counter() - start < 1.5  # generous for slow CI; the bench shows the figure
+
+
+_CHARTER = [
+    "Vos données de santé sont hébergées en France chez un hébergeur certifié.",
+    "Vos données ne sont jamais vendues à des tiers.",
+    "{middle}",
+    "Vous pouvez retrouver vos rendez-vous passés dans votre espace personnel.",
+    "Nous vous informons de toute fuite de données dans les 72 heures.",
+]
+
+
+def test_two_unrelated_pledges_between_the_same_neighbours_are_a_removal_and_an_addition():
+    old = [p.format(middle="Seuls vous et votre médecin pouvez accéder à vos données de santé.") for p in _CHARTER]
+    new = [p.format(middle="Les comptes restés inactifs pendant trois ans sont supprimés avec leurs données.")
+           for p in _CHARTER]
+    result = align(old, new)
+    assert (2, 2) not in result.pairs
+    assert result.removed == (2,) and result.added == (2,)
+
+
+def test_a_pledge_edited_in_place_keeps_its_partner():
+    old = [p.format(middle="Seuls vous et votre médecin pouvez accéder à vos données de santé.") for p in _CHARTER]
+    new = [p.format(middle="Vous et votre médecin pouvez accéder à vos données de santé, ainsi que notre support.")
+           for p in _CHARTER]
+    assert (2, 2) in align(old, new).pairs

@@ -9,6 +9,7 @@ may have been merged into, or split out of, a pledge that was paired.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ CANDIDATE = 40  # below this, two pledges are not even considered
 BEST = 5  # candidates kept per pledge: enough for pairing and merges, bounded work
 COVERED = 0.7  # share of a pledge's words found in a longer one for a merge or split
 WHOLE = 0.6  # share of the merged (split) pledge's words found in its parts
+CONFIDENT = 70  # similarity from which two pledges are paired whatever their words' weight
+ABOUT = 0.3  # below CONFIDENT, share of the rarer words (by weight) two pledges must have in common
 _MAX_COPY_PAIRS = 50_000  # beyond this many candidate pairs of copies, copies are paired in order
 
 
@@ -64,6 +67,7 @@ def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
     old_left = [i for i in range(len(old)) if i not in pairs]
     new_left = [j for j in range(len(new)) if j not in paired_new]
     scores = _similarities(old_keys, new_keys, old_left, new_left)
+    _about_the_same(scores, old_keys, new_keys)
     _pair_similar(pairs, scores, old_left, new_left)
     # A duplicate that disappears (or appears) while one copy remains is not a change.
     old_set, new_set = set(old_keys), set(new_keys)
@@ -120,6 +124,34 @@ def _similarities(
         ):
             scores[(i, j)] = score
     return scores
+
+
+def _about_the_same(scores: dict[tuple[int, int], float], old_keys: list[str], new_keys: list[str]) -> None:
+    """Drop the candidate pairs that are alike only in the words every pledge uses.
+
+    Two pledges of one policy share "your", "data", "we"; what a statement is about (its
+    object, its practice) is in its rarer words. Each word weighs its inverse document
+    frequency over both versions' pledges; a pair that is not close enough to be sure must
+    share ABOUT of the lighter pledge's weight, or it is a removal and an addition."""
+    if not scores:
+        return
+    counts: dict[str, int] = defaultdict(int)
+    for text_key in (*old_keys, *new_keys):
+        for word in set(text_key.split()):
+            counts[word] += 1
+    total = len(old_keys) + len(new_keys)
+
+    def weights(text_key: str) -> dict[str, float]:
+        return {w: math.log(total / counts[w]) for w in set(text_key.split())}
+
+    for (i, j), score in list(scores.items()):
+        if score >= CONFIDENT:
+            continue
+        a, b = weights(old_keys[i]), weights(new_keys[j])
+        lighter = min(sum(a.values()), sum(b.values()))
+        shared = sum(a[w] for w in a.keys() & b.keys())
+        if lighter <= 0 or shared / lighter < ABOUT:
+            del scores[(i, j)]
 
 
 def _pair_similar(
