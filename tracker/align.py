@@ -142,7 +142,7 @@ def _about_the_same(scores: dict[tuple[int, int], float], old_keys: list[str], n
     total = len(old_keys) + len(new_keys)
 
     def weights(text_key: str) -> dict[str, float]:
-        return {w: math.log(total / counts[w]) for w in set(text_key.split())}
+        return {w: math.log(1 + total / counts[w]) for w in set(text_key.split())}  # smoothed: > 0
 
     for (i, j), score in list(scores.items()):
         if score >= CONFIDENT:
