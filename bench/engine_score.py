@@ -119,10 +119,19 @@ def score_transitions(corpus: Path, tracker: str, show: bool) -> None:
 def _score(name: str, rows: list[dict], outputs: list[list[dict]], show: bool) -> None:
     by_type: dict[str, Tally] = defaultdict(Tally)
     by_lang: dict[str, Tally] = defaultdict(Tally)
-    losses, losses_by_lang = Tally(), defaultdict(Tally)
+    losses, losses_by_lang, about_data = Tally(), defaultdict(Tally), Tally()
     cosmetic = 0
     for row, reported in zip(rows, outputs, strict=True):
         labels = row["changes"]
+        for change in reported:  # what the site counts as a loss: about personal data only
+            if change["type"] in LOSSES and change.get("about", "personal-data") == "personal-data":
+                about_data.reported += 1
+                about_data.reported_ok += any(lab["type"] in LOSSES and matches(change, lab) for lab in labels)
+        for lab in labels:
+            if lab["type"] in LOSSES:
+                about_data.labels += 1
+                about_data.labels_ok += any(c["type"] in LOSSES and c.get("about", "personal-data") == "personal-data"
+                                            and matches(c, lab) for c in reported)
         if row["cosmetic_only"]:
             cosmetic += len(reported)
         for change in reported:
@@ -162,6 +171,7 @@ def _score(name: str, rows: list[dict], outputs: list[list[dict]], show: bool) -
         print(by_lang[lang].row(lang))
     print("  -- removed + weakened combined")
     print(losses.row("all"))
+    print(about_data.row("about data"))
     for lang in sorted(losses_by_lang):
         print(losses_by_lang[lang].row(lang))
     print(f"  changes reported on cosmetic-only transitions: {cosmetic}")

@@ -109,3 +109,9 @@ def test_a_pledge_edited_in_place_keeps_its_partner():
     new = [p.format(middle="Vous et votre médecin pouvez accéder à vos données de santé, ainsi que notre support.")
            for p in _CHARTER]
     assert (2, 2) in align(old, new).pairs
+
+
+def test_a_one_pledge_text_edited_still_pairs_with_its_new_wording():
+    old = ["Nous effacerons vos données 3 mois après la résiliation."]
+    new = ["Nous conserverons vos données aussi longtemps que nécessaire après la résiliation."]
+    assert align(old, new).pairs == ((0, 0),)

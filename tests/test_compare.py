@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -116,6 +117,7 @@ def test_to_dict_follows_the_json_contract():
         "new": "a and b.",
         "reasons": [{"code": "x", "detail": "'y' was dropped"}],
         "context": "Rights",
+        "about": "personal-data",
     }
     json.dumps(change.to_dict())
 
@@ -189,3 +191,21 @@ def test_the_charter_story_is_read_as_losses():
     assert [c.type for c in changes] == ["removed", "weakened", "weakened"]
     assert changes[1].reasons[0].detail.startswith("'uniquement' was dropped")
     assert changes[2].reasons[0].detail.startswith("'récupérer', 'supprimer' were dropped")
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, about",
+    [
+        ("en", "We never sell your personal data.", "We may sell your personal data.", "personal-data"),
+        ("en", "Members never pay a fee for their first listing.", "Members may pay a fee for their first listing.",
+         "other"),
+        ("fr", "Nous ne facturons jamais de frais d'annulation.", "Nous pouvons facturer des frais d'annulation.",
+         "other"),
+        ("de", "Wir geben Ihre Adresse niemals an Dritte weiter.", "Wir geben Ihre Adresse an Dritte weiter.",
+         "personal-data"),
+    ],
+)
+def test_each_change_says_whether_it_is_about_personal_data(lang, old, new, about):
+    [change] = compare(old + "\n", new + "\n", lang)
+    assert change.type == "weakened"
+    assert change.to_dict()["about"] == about

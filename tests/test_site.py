@@ -1,3 +1,4 @@
+import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -96,3 +97,17 @@ def test_document_page_lists_versions_and_a_failing_source_says_so(server, works
     doc = (workspace / "site" / "acme" / "privacy" / "index.html").read_text()
     assert "2024-01-01" in doc and "first version" in doc
     assert "not reachable since" in doc and "HTTP 410" in doc
+
+
+def test_a_lost_clause_that_is_not_about_personal_data_is_a_change_but_not_a_loss(server, workspace):
+    _history(server, workspace, [
+        page("We never charge a fee for your first listing.", "We never sell your personal data."),
+        page("We may charge a fee for your first listing.", "We never sell your personal data."),
+    ])
+    assert CliRunner().invoke(cli, ["build", "--out", "site"]).exit_code == 0
+    home = (workspace / "site" / "index.html").read_text()
+    assert "first listing" not in home.split("Latest changes")[0]  # not among the losses up front
+    assert 'href="acme/privacy/2024-01-02T00-00-00Z.html"' in home  # but listed as a change
+    assert "first listing" not in (workspace / "site" / "losses.atom").read_text()
+    [change] = json.loads((workspace / "site" / "data" / "changes.json").read_text())[0]["changes"]
+    assert (change["type"], change["about"]) == ("weakened", "other")

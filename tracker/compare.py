@@ -9,7 +9,7 @@ into boilerplate still finds its counterpart, but only commitments are reported.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from tracker import lang as languages
@@ -20,6 +20,8 @@ from tracker.pledges import Pledge, segment
 __all__ = ["Change", "Reason", "compare", "detect_language"]
 
 Text = str | tuple[str, ...] | None
+PERSONAL_DATA, OTHER = "personal-data", "other"
+_ABOUT_DATA = ("data_nouns", "protective", "consent", "opt_out", "user_right")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Change:
     new: Text  # a tuple when one old pledge became several
     reasons: tuple[Reason, ...] = ()
     context: str = ""  # heading path, e.g. "Your rights > Deletion"
+    about: str = PERSONAL_DATA  # or OTHER: a fee, a licence, a listing rule
 
     def to_dict(self) -> dict:
         def plain(text: Text) -> str | list[str] | None:
@@ -40,6 +43,7 @@ class Change:
             "new": plain(self.new),
             "reasons": [{"code": r.code, "detail": r.detail} for r in self.reasons],
             "context": self.context,
+            "about": self.about,
         }
 
 
@@ -88,7 +92,20 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
         if new[j].is_commitment and key(new[j].text) not in old_headings:
             found.append((j, Change("added", None, new[j].text, (), new[j].context)))
     found.sort(key=lambda item: item[0])
-    return [change for _, change in found if change.type != "unchanged"]
+    return [replace(change, about=_about(change, language)) for _, change in found if change.type != "unchanged"]
+
+
+def _about(change: Change, language: languages.Language) -> str:
+    """Whether a change concerns personal data (its collection, use, sharing, keeping, security,
+    the person's rights, consent, tracking) or another clause of the document (fees, licences,
+    listings): the cue lists of the language decide, a plain "use" alone does not."""
+    texts = [t for side in (change.old, change.new) for t in ((side,) if isinstance(side, str) else side or ())]
+    text = " ".join(texts)
+    if any(language.pattern(c).search(text) for c in _ABOUT_DATA):
+        return PERSONAL_DATA
+    generic = language.pattern("generic_practice")
+    practices = language.pattern("exposing").finditer(text)
+    return PERSONAL_DATA if any(not generic.fullmatch(m.group(0)) for m in practices) else OTHER
 
 
 def _headings(pledges: list[Pledge]) -> set[str]:

@@ -8,6 +8,7 @@ from tracker.report import SEVERITY, by_severity
 from tracker.watchlist import Source, public_url
 
 LOSSES = ("removed", "weakened")
+PERSONAL_DATA = "personal-data"  # a change's "about" (tracker.compare); older versions have none
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class Change:
 
     @property
     def losses(self) -> tuple[dict, ...]:
-        return tuple(c for c in self.changes if c["type"] in LOSSES)
+        # a lost clause on fees or licences is a change, not a lost promise about personal data
+        return tuple(c for c in self.changes if c["type"] in LOSSES and c.get("about", PERSONAL_DATA) == PERSONAL_DATA)
 
     @property
     def summary(self) -> str:
