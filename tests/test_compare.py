@@ -1,6 +1,7 @@
 """compare(): pledge-level changes between two normalized documents."""
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -209,3 +210,36 @@ def test_each_change_says_whether_it_is_about_personal_data(lang, old, new, abou
     [change] = compare(old + "\n", new + "\n", lang)
     assert change.type == "weakened"
     assert change.to_dict()["about"] == about
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+_REAL = sorted(CORPUS.glob("robustness/*/*/*.md"))[::7]  # real texts of many documents, read, never copied
+
+
+@pytest.mark.skipif(not _REAL, reason=f"the evaluation corpus is not at {CORPUS}")
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(_REAL or [Path()]), st.sampled_from(_REAL or [Path()]), st.randoms(use_true_random=False))
+def test_real_texts_cut_shuffled_and_edited_at_random_never_crash_the_engine(first, second, rng):
+    """Nothing a document holds may crash the engine: pieces of two real policies, cut at any
+    character, shuffled, with words dropped, doubled and swapped."""
+    old_lines = first.read_text(encoding="utf-8").splitlines()
+    start = rng.randrange(len(old_lines) or 1)
+    old = old_lines[start:start + rng.randint(1, 80)]
+    new = list(old) + second.read_text(encoding="utf-8").splitlines()[: rng.randint(0, 20)]
+    rng.shuffle(new)
+    for at in range(len(new)):
+        words = new[at].split(" ")
+        if words and rng.random() < 0.3:
+            words.pop(rng.randrange(len(words)))
+        if words and rng.random() < 0.2:
+            words.insert(rng.randrange(len(words)), rng.choice(words))
+        if len(words) > 1 and rng.random() < 0.2:
+            i, j = rng.randrange(len(words)), rng.randrange(len(words))
+            words[i], words[j] = words[j], words[i]
+        new[at] = " ".join(words)
+    cut = "\n".join(new)
+    cut = cut[: rng.randint(0, len(cut))]
+    for lang in (None, rng.choice(["en", "fr", "de"])):
+        for change in compare("\n".join(old), cut, lang):
+            assert change.type in {"removed", "added", "weakened", "strengthened", "reworded", "merged", "split"}
+            json.dumps(change.to_dict())
