@@ -115,3 +115,10 @@ def test_a_one_pledge_text_edited_still_pairs_with_its_new_wording():
     old = ["Nous effacerons vos données 3 mois après la résiliation."]
     new = ["Nous conserverons vos données aussi longtemps que nécessaire après la résiliation."]
     assert align(old, new).pairs == ((0, 0),)
+
+
+def test_table_rows_with_the_same_first_cell_are_one_row_edited():
+    old = ["| Account data | Name, e-mail | Contract |", "| Usage data | Pages seen | Legitimate interest |"]
+    new = ["| Usage data | Clicks, time spent, device model and location | Consent |",
+           "| Account data | Phone number, date of birth, selfie and ID card scan | Legal obligation |"]
+    assert align(old, new).pairs == ((0, 1), (1, 0))

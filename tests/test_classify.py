@@ -474,3 +474,20 @@ def test_durations_compare_across_units_and_are_quoted_as_written(lang, old, new
 def test_the_same_duration_in_other_units_is_no_change():
     assert verdict("en", "We keep your logs for 30 days.", "We keep your logs for one month.").type == "reworded"
     assert verdict("fr", "Vos factures sont gardées 12 mois.", "Vos factures sont gardées 1 an.").type == "reworded"
+
+
+def test_a_table_row_changes_as_its_cells_do():
+    old = "| Kontodaten | Name; E-Mail-Adresse; Geburtsdatum | 3 Jahre nach Kündigung |"
+    new = "| Kontodaten | Name; Telefonnummer; E-Mail-Adresse; Geburtsdatum | 5 Jahre nach Kündigung |"
+    result = verdict("de", old, new)
+    assert result.type == "weakened"
+    assert [r.detail for r in result.reasons] == [
+        "'Telefonnummer' was added: the practice now covers more",
+        "'3 Jahre' became '5 Jahre': the data is kept longer",
+    ]
+
+
+def test_a_row_whose_cells_only_move_words_around_is_reworded():
+    old = "| Données de facturation | Nom, adresse et moyen de paiement | 10 ans |"
+    new = "| Données de facturation | Nom, adresse, moyen de paiement | dix ans |"
+    assert verdict("fr", old, new).type == "reworded"

@@ -63,6 +63,7 @@ def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
     old_keys = [key(t) for t in old]
     new_keys = [key(t) for t in new]
     pairs = _identical(old_keys, new_keys)
+    _same_first_cell(old, new, pairs)
     paired_new = set(pairs.values())
     old_left = [i for i in range(len(old)) if i not in pairs]
     new_left = [j for j in range(len(new)) if j not in paired_new]
@@ -105,6 +106,24 @@ def _identical(old_keys: list[str], new_keys: list[str]) -> dict[int, int]:
                 pairs[i] = j
                 taken.add(j)
     return pairs
+
+
+def _same_first_cell(old: Sequence[str], new: Sequence[str], pairs: dict[int, int]) -> None:
+    """Pair the table rows left that start with the same first cell ("| Account data | …"),
+    when no other row left on either side does: what a row is about is its first cell."""
+    def first_cells(texts: Sequence[str], taken) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = defaultdict(list)
+        for index, text in enumerate(texts):
+            if index not in taken and text.startswith("|") and (cell := key(text.split("|", 2)[1])):
+                found[cell].append(index)
+        return found
+
+    old_rows = first_cells(old, pairs)
+    new_rows = first_cells(new, set(pairs.values()))
+    for cell, olds in old_rows.items():
+        news = new_rows.get(cell, [])
+        if len(olds) == len(news) == 1:
+            pairs[olds[0]] = news[0]
 
 
 def _sorted_words(text_key: str) -> str:

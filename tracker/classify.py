@@ -279,6 +279,8 @@ def classify(old: str, new: str, language: Language, regrouped: bool = False) ->
     """
     if old == new:
         return Verdict("unchanged")
+    if not regrouped and (rows := _cells(old, new)):
+        return _row(rows, language)
     before, after = read(old, language), read(new, language)
     reasons = [
         *_restriction(before, after),
@@ -293,6 +295,11 @@ def classify(old: str, new: str, language: Language, regrouped: bool = False) ->
             *_swaps(before, after, language),
         ]
         reasons += _lists(old, new, before, language) or _scope(before, after, language)
+    return _verdict(reasons)
+
+
+def _verdict(reasons: list[tuple[str, Reason]]) -> Verdict:
+    """The way most reasons cut (weaker on a tie: a reader must see a loss)."""
     weaker = [r for direction, r in reasons if direction == WEAKENED]
     stronger = [r for direction, r in reasons if direction == STRENGTHENED]
     if not weaker and not stronger:
@@ -300,6 +307,32 @@ def classify(old: str, new: str, language: Language, regrouped: bool = False) ->
     if len(weaker) >= len(stronger):
         return Verdict(WEAKENED, tuple(dict.fromkeys(weaker)))
     return Verdict(STRENGTHENED, tuple(dict.fromkeys(stronger)))
+
+
+def _cells(old: str, new: str) -> list[tuple[str, str]] | None:
+    """The cells of two wordings of one table row, column by column, each after the row's
+    first cell (what the row is about: "Account data", "Health data"); None unless both are
+    rows with the same first cell and as many cells."""
+    if not (old.startswith("|") and new.startswith("|")):
+        return None
+    old_cells = [c.strip() for c in old.strip().strip("|").split("|")]
+    new_cells = [c.strip() for c in new.strip().strip("|").split("|")]
+    if len(old_cells) != len(new_cells) or len(old_cells) < 2 or _WORD.findall(
+            old_cells[0].lower()) != _WORD.findall(new_cells[0].lower()):
+        return None
+    head = old_cells[0]
+    return [(f"{head}: {o}", f"{head}: {n}") for o, n in zip(old_cells[1:], new_cells[1:], strict=True) if o != n]
+
+
+def _row(cells: list[tuple[str, str]], language: Language) -> Verdict:
+    """A table row changes as its cells do: each changed cell is classified on its own (a
+    list, a duration, a legal basis), rather than the words of the whole row at once."""
+    reasons = []
+    for old, new in cells:
+        verdict = classify(old, new, language)
+        direction = verdict.type if verdict.type in (WEAKENED, STRENGTHENED) else None
+        reasons += [(direction, reason) for reason in verdict.reasons if direction]
+    return _verdict(reasons)
 
 
 def _reason(direction: str, code: str, old: str = "", new: str = "") -> tuple[str, Reason]:
