@@ -73,6 +73,7 @@ LIST_PIECES = 3  # pieces of the old wording, at least: fewer is a sentence with
 PROHIBITION_WORDS = 40  # a prohibition is one short statement; a negation in a longer text may be elsewhere
 _LIST_BREAK = re.compile(r"[,;:|/()\[\]+]|\s[-–]\s")
 _WORD = re.compile(r"[^\W_]+")
+Item = tuple[str, ...]  # the stems of a list item's content words
 
 # What each reason means for the reader; {old} and {new} are the quoted words. Scope
 # reasons (the last block) are prefixed with the words added or dropped.
@@ -564,19 +565,23 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     if not (before.has("exposing") or before.protective or before.negated
             or language.pattern("data_nouns").search(old)):
         return []
-    (old_items, old_pieces), (new_items, _) = _items(old, language), _items(new, language)
+    (old_items, old_order), (new_items, new_order) = _items(old, language), _items(new, language)
     shared = old_items.keys() & new_items.keys()
-    if len(shared) < LIST_SHARED or old_pieces < LIST_PIECES:
+    if len(shared) < LIST_SHARED or len(old_order) < LIST_PIECES:
         return []  # no enumeration common to both: a rewording, not a longer list
     added_keys = new_items.keys() - old_items.keys()
     dropped_keys = old_items.keys() - new_items.keys()
+    old_known, new_known = set(shared), set(shared)
     for key in sorted(added_keys):  # an item reworded ("données de compte" -> "informations de compte")
         twin = next((d for d in sorted(dropped_keys) if 2 * len(set(key) & set(d)) >= max(len(key), len(d))), None)
         if twin:
             added_keys.discard(key)
             dropped_keys.discard(twin)
-    added = [new_items[k] for k in added_keys]
-    dropped = [old_items[k] for k in dropped_keys]
+            new_known.add(key)
+            old_known.add(twin)
+    # only beside an item both lists hold is a piece part of the list, not of a clause around it
+    added = [new_items[k] for k in added_keys if _beside(new_order, k, new_known)]
+    dropped = [old_items[k] for k in dropped_keys if _beside(old_order, k, old_known)]
     if len(added) == len(dropped):
         return []
     wider = len(added) > len(dropped)
@@ -608,18 +613,30 @@ def _grants_list(reading: Reading) -> bool:
     return len(reading.found.get("protective", ())) > len(reading.found.get("exposing", ()))
 
 
-def _items(text: str, language: Language) -> tuple[dict[tuple[str, ...], str], int]:
+def _items(text: str, language: Language) -> tuple[dict[Item, str], list[Item | None]]:
     """The short pieces of a wording between commas, semicolons, colons, brackets, table
     bars and coordinators ("and", "ou"), as written, keyed by their content words' stems;
-    and the number of pieces, short or not."""
+    and every piece in order, by its key (None for a piece too long to be an item)."""
     pieces = _LIST_BREAK.split(language.coordinators.sub(",", _GLOSS.sub(" ", plain(text))))
     subjects = language.pattern("subject_pronouns")
-    items = {}
+    items: dict[Item, str] = {}
+    order: list[Item | None] = []
     for piece in pieces:
         words = [w for w in _WORD.findall(piece.lower()) if w not in language.stopwords]
         if 0 < len(words) <= LIST_ITEM_WORDS and not subjects.search(piece):
-            items.setdefault(tuple(w[:5] for w in words), piece.strip(" .*"))
-    return items, sum(1 for piece in pieces if piece.strip())
+            item = tuple(w[:5] for w in words)
+            items.setdefault(item, piece.strip(" .*"))
+            order.append(item)
+        elif piece.strip():
+            order.append(None)
+    return items, order
+
+
+def _beside(order: list[Item | None], item: Item, known: set[Item]) -> bool:
+    """Whether a piece stands next to one of the known items somewhere in the wording."""
+    return any(order[i] == item and ((i > 0 and order[i - 1] in known)
+                                     or (i + 1 < len(order) and order[i + 1] in known))
+               for i in range(len(order)))
 
 
 def _scope_reason(
