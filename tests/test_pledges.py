@@ -98,3 +98,18 @@ def test_data_practices_are_commitments_and_boilerplate_is_not():
 def test_indexes_follow_document_order():
     pledges = segment("We collect data. We share data.\n\n- We keep data.\n", "en")
     assert [p.index for p in pledges] == [0, 1, 2]
+
+
+def test_notes_on_the_document_itself_and_pointers_to_more_reading_are_no_pledges():
+    document = (
+        "_This policy has been updated on 14 August 2018 to add the information the GDPR requires._\n\n"
+        "To learn more about cookies, please read our cookie notice.\n\n"
+        "We never sell your personal data.\n"
+    )
+    flags = {p.text: p.is_commitment for p in segment(document, "en")}
+    assert flags == {
+        "_This policy has been updated on 14 August 2018 to add the information the GDPR requires._": False,
+        "To learn more about cookies, please read our cookie notice.": False,
+        "We never sell your personal data.": True,
+    }
+    assert [p.is_commitment for p in segment("Dernière mise à jour : le 3 mars 2024, vos données.\n", "fr")] == [False]
