@@ -102,13 +102,13 @@ def test_indexes_follow_document_order():
 
 def test_notes_on_the_document_itself_and_pointers_to_more_reading_are_no_pledges():
     document = (
-        "_This policy has been updated on 14 August 2018 to add the information the GDPR requires._\n\n"
+        "This policy has been updated on 14 August 2018 to add the information the GDPR requires.\n\n"
         "To learn more about cookies, please read our cookie notice.\n\n"
         "We never sell your personal data.\n"
     )
     flags = {p.text: p.is_commitment for p in segment(document, "en")}
     assert flags == {
-        "_This policy has been updated on 14 August 2018 to add the information the GDPR requires._": False,
+        "This policy has been updated on 14 August 2018 to add the information the GDPR requires.": False,
         "To learn more about cookies, please read our cookie notice.": False,
         "We never sell your personal data.": True,
     }
