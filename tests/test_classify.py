@@ -1,9 +1,13 @@
 """Classification with reasons, in English, French and German."""
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
+from tracker import lang
 from tracker.classify import classify
-from tracker.lang import load
+from tracker.lang import available, load
 
 
 def verdict(lang: str, old: str, new: str):
@@ -422,14 +426,14 @@ def test_safeguard_named_in_other_words_is_reworded():
         ("fr", "Les données de compte comprennent vos nom, adresse électronique, numéro de téléphone et date "
          "de naissance.", "Les informations de compte comprennent vos nom, numéro d'identification, adresse "
          "électronique, numéro de téléphone et date de naissance.",
-         "weakened", "scope-widened", "'numéro d'identification' was added"),
+         "weakened", "scope-widened", "ajout de 'numéro d'identification' : la pratique couvre"),
         ("en", "To verify your account we use your phone number, your e-mail address, and your date of birth "
          "where the law requires it.", "To verify your account we use your phone number, your selfie, your "
          "e-mail address, your ID card and your date of birth where the law requires it.",
          "weakened", "scope-widened", "'your selfie', 'your ID card' were added"),
         ("de", "| Kontodaten | Name; E-Mail-Adresse; Geburtsdatum; Zahlungsdaten |",
          "| Kontodaten | Name; Telefonnummer; E-Mail-Adresse; Geburtsdatum; Standort; Zahlungsdaten |",
-         "weakened", "scope-widened", "'Telefonnummer', 'Standort' were added"),
+         "weakened", "scope-widened", "'Telefonnummer', 'Standort' hinzugefügt: die Praxis"),
         ("en", "Messages you send, the photos you attach and your voice notes are encrypted end to end "
          "on our servers.", "Messages you send, the photos you attach, your voice notes and your call logs "
          "are encrypted end to end on our servers.",
@@ -437,7 +441,7 @@ def test_safeguard_named_in_other_words_is_reworded():
         ("fr", "Vos données sont transmises à nos prestataires de paiement, à nos auditeurs, à nos assureurs et "
          "à nos partenaires publicitaires, dans le respect du RGPD.", "Vos données sont transmises à nos "
          "prestataires de paiement, à nos auditeurs et à nos assureurs, dans le respect du RGPD.",
-         "strengthened", "recipients-removed", "'à nos partenaires publicitaires' was dropped"),
+         "strengthened", "recipients-removed", "suppression de 'à nos partenaires publicitaires' : moins"),
     ],
 )
 def test_an_enumeration_that_grows_or_shrinks_inside_a_reworded_statement(lang, old, new, kind, code, quoted):
@@ -458,11 +462,11 @@ def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
     [
         ("fr", "Les données de livraison sont conservées 1 an après la livraison.",
          "Les données de livraison sont conservées 13 mois après la livraison.",
-         "weakened", "'1 an' became '13 mois': the data is kept longer"),
+         "weakened", "'1 an' est devenu '13 mois' : les données sont conservées plus longtemps"),
         ("en", "We keep your search history for 2 years.", "We keep your search history for 12 months.",
          "strengthened", "'2 years' became '12 months': the data is kept for a shorter time"),
         ("de", "Wir speichern Ihre Rechnungen drei Jahre lang.", "Wir speichern Ihre Rechnungen so lange wie nötig.",
-         "weakened", "'drei Jahre' became 'so lange wie nötig': the limit on keeping the data is gone"),
+         "weakened", "aus 'drei Jahre' wurde 'so lange wie nötig': die Speicherdauer hat keine feste Grenze mehr"),
     ],
 )
 def test_durations_compare_across_units_and_are_quoted_as_written(lang, old, new, kind, detail):
@@ -482,8 +486,8 @@ def test_a_table_row_changes_as_its_cells_do():
     result = verdict("de", old, new)
     assert result.type == "weakened"
     assert [r.detail for r in result.reasons] == [
-        "'Telefonnummer' was added: the practice now covers more",
-        "'3 Jahre' became '5 Jahre': the data is kept longer",
+        "'Telefonnummer' hinzugefügt: die Praxis umfasst jetzt mehr",
+        "aus '3 Jahre' wurde '5 Jahre': die Daten werden länger gespeichert",
     ]
 
 
@@ -491,3 +495,19 @@ def test_a_row_whose_cells_only_move_words_around_is_reworded():
     old = "| Données de facturation | Nom, adresse et moyen de paiement | 10 ans |"
     new = "| Données de facturation | Nom, adresse, moyen de paiement | dix ans |"
     assert verdict("fr", old, new).type == "reworded"
+
+
+@pytest.mark.parametrize("code", available())
+def test_every_reason_has_its_sentence_in_every_language_file(code):
+    """Reasons speak the document's language: no code falls back to English unnoticed."""
+    own = tomllib.loads((Path(lang.__file__).parent / f"{code}.toml").read_text(encoding="utf-8"))["reasons"]
+    english = load("en").reasons
+    assert set(own) == set(english)
+    for key, sentence in own.items():
+        assert ("{old}" in sentence) == ("{old}" in english[key]) and ("{new}" in sentence) == ("{new}" in english[key])
+
+
+def test_a_german_weakening_reads_in_german_with_the_same_code():
+    result = verdict("de", "Wir geben Ihre Daten niemals an Dritte weiter.", "Wir geben Ihre Daten an Dritte weiter.")
+    assert [(r.code, r.detail) for r in result.reasons] == [
+        ("absolute-removed", "'niemals' gestrichen: das Versprechen gilt nicht mehr ausnahmslos")]

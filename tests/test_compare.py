@@ -190,8 +190,8 @@ def test_the_charter_story_is_read_as_losses():
     )
     changes = compare(old, new)
     assert [c.type for c in changes] == ["removed", "weakened", "weakened"]
-    assert changes[1].reasons[0].detail.startswith("'uniquement' was dropped")
-    assert changes[2].reasons[0].detail.startswith("'récupérer', 'supprimer' were dropped")
+    assert changes[1].reasons[0].detail.startswith("suppression de 'uniquement' : ")
+    assert changes[2].reasons[0].detail.startswith("suppression de 'récupérer', 'supprimer' : ")
 
 
 @pytest.mark.parametrize(

@@ -75,60 +75,25 @@ _LIST_BREAK = re.compile(r"[,;:|/()\[\]+]|\s[-–]\s")
 _WORD = re.compile(r"[^\W_]+")
 Item = tuple[str, ...]  # the stems of a list item's content words
 
-# What each reason means for the reader; {old} and {new} are the quoted words. Scope
-# reasons (the last block) are prefixed with the words added or dropped.
-_DETAILS = {
-    "exclusivity-removed": "{old} was dropped: the practice is no longer limited to what it named",
-    "exclusivity-added": "{new} was added: the practice is now limited to what it names",
-    "absolute-removed": "{old} was dropped: the promise is no longer absolute",
-    "absolute-added": "{new} was added: the promise is now absolute",
-    "negation-removed": "{old} was dropped: what was ruled out is now allowed",
-    "negation-added": "{new} was added: what was allowed is now ruled out",
-    "modality-softened": "{old} became {new}: a firm promise became a possibility",
-    "modality-strengthened": "{old} became {new}: a possibility became a firm promise",
-    "qualifier-added": "{new} was added: the promise now admits exceptions",
-    "qualifier-removed": "{old} was dropped: the promise no longer admits exceptions",
-    "exception-added": "{new} was added: the pledge now has an exception or condition",
-    "exception-removed": "{old} was dropped: the pledge no longer has that exception",
-    "time-right-dropped": "{old} was dropped: the right may no longer be used whenever you like",
-    "time-right-added": "{new} was added: the right may now be used whenever you like",
-    "time-latitude-added": "{new} was added: the company may now act whenever it likes",
-    "time-latitude-removed": "{old} was dropped: the company may no longer act whenever it likes",
-    "notice-dropped": "{old} was dropped: you may no longer be told beforehand",
-    "notice-added": "{new} was added: you will now be told beforehand",
-    "consent-to-opt-out": "{new} replaced consent ({old}): you now have to object instead",
-    "consent-gate-removed": "{old} was dropped: the practice no longer waits for your agreement",
-    "consent-gate-added": "{new} was added: the practice now waits for your agreement",
-    "opt-out-to-consent": "{new} replaced {old}: your consent is now asked first",
-    "retention-lengthened": "{old} became {new}: the data is kept longer",
-    "retention-shortened": "{old} became {new}: the data is kept for a shorter time",
-    "retention-made-vague": "{old} became {new}: the limit on keeping the data is gone",
-    "retention-limited": "{old} became {new}: the data is now kept for a fixed time",
-    "right-dropped": "{old} was dropped: the pledge no longer gives you that right or safeguard",
-    "right-added": "{new} was added: the pledge now gives you that right or safeguard",
-    "practice-added": "{new} was added: more is now done with the data",
-    "practice-removed": "{old} was dropped: less is now done with the data",
-    "recipients-added": "more people may now receive the data",
-    "recipients-removed": "fewer people may now receive the data",
-    "purposes-added": "the data may now serve more purposes",
-    "purposes-removed": "the data now serves fewer purposes",
-    "scope-widened": "the practice now covers more",
-    "scope-narrowed": "the practice now covers less",
-    "prohibition-narrowed": "the promise now rules out less",
-    "prohibition-widened": "the promise now rules out more",
-    "right-narrowed": "the right or safeguard now covers less",
-    "right-widened": "the right or safeguard now covers more",
-    "conjunction-loosened": "{old} became {new}: one of the conditions is now enough",
-    "conjunction-tightened": "{old} became {new}: both conditions are now needed",
-    "practice-escalated": "{old} became {new}: the data may now be handled in a more intrusive way",
-    "practice-narrowed": "{old} became {new}: the data is now handled in a less intrusive way",
-}
 
 
 @dataclass(frozen=True)
 class Reason:
     code: str  # e.g. "exclusivity-removed"
     detail: str  # a sentence quoting the words: "'only' was dropped: ..."
+
+
+@dataclass(frozen=True)
+class _Why:
+    """A reason before it is put in words: its code and the document's words it quotes.
+    Put in words at the end, from the language file, in the document's language."""
+
+    code: str
+    old: str = ""
+    new: str = ""
+    span: str | None = None  # for a change of scope: the words added or dropped, quoted
+    added: bool = True
+    many: bool = False  # several items of a list
 
 
 @dataclass(frozen=True)
@@ -280,8 +245,14 @@ def classify(old: str, new: str, language: Language, regrouped: bool = False) ->
     """
     if old == new:
         return Verdict("unchanged")
-    if not regrouped and (rows := _cells(old, new)):
-        return _row(rows, language)
+    return _verdict(_reasons(old, new, language, regrouped), language)
+
+
+def _reasons(old: str, new: str, language: Language, regrouped: bool) -> list[tuple[str, _Why]]:
+    if not regrouped and (cells := _cells(old, new)):
+        # a table row changes as its cells do: each changed cell on its own (a list, a
+        # duration, a legal basis), rather than the words of the whole row at once
+        return [reason for cell_old, cell_new in cells for reason in _reasons(cell_old, cell_new, language, False)]
     before, after = read(old, language), read(new, language)
     reasons = [
         *_restriction(before, after),
@@ -296,18 +267,31 @@ def classify(old: str, new: str, language: Language, regrouped: bool = False) ->
             *_swaps(before, after, language),
         ]
         reasons += _lists(old, new, before, language) or _scope(before, after, language)
-    return _verdict(reasons)
+    return reasons
 
 
-def _verdict(reasons: list[tuple[str, Reason]]) -> Verdict:
-    """The way most reasons cut (weaker on a tie: a reader must see a loss)."""
-    weaker = [r for direction, r in reasons if direction == WEAKENED]
-    stronger = [r for direction, r in reasons if direction == STRENGTHENED]
+def _verdict(reasons: list[tuple[str, _Why]], language: Language) -> Verdict:
+    """The way most reasons cut (weaker on a tie: a reader must see a loss), in words."""
+    weaker = [_words(w, language) for direction, w in reasons if direction == WEAKENED]
+    stronger = [_words(w, language) for direction, w in reasons if direction == STRENGTHENED]
     if not weaker and not stronger:
         return Verdict("reworded")
     if len(weaker) >= len(stronger):
         return Verdict(WEAKENED, tuple(dict.fromkeys(weaker)))
     return Verdict(STRENGTHENED, tuple(dict.fromkeys(stronger)))
+
+
+def _words(why: _Why, language: Language) -> Reason:
+    """A reason as a reader gets it, in the document's language, quoting the document."""
+    sentences = language.reasons
+    if why.span is None:
+        it = sentences["it"]
+        detail = sentences[why.code].format(old=why.old or it, new=why.new or it)
+        if (why.old or why.new).count("', '"):  # several words quoted (English agrees its verb)
+            detail = detail.replace(" was ", " were ", 1)
+        return Reason(why.code, detail)
+    verb = ("added" if why.added else "dropped") + ("_many" if why.many else "")
+    return Reason(why.code, sentences[verb].format(words=why.span) + sentences["join"] + sentences[why.code])
 
 
 def _cells(old: str, new: str) -> list[tuple[str, str]] | None:
@@ -325,22 +309,8 @@ def _cells(old: str, new: str) -> list[tuple[str, str]] | None:
     return [(f"{head}: {o}", f"{head}: {n}") for o, n in zip(old_cells[1:], new_cells[1:], strict=True) if o != n]
 
 
-def _row(cells: list[tuple[str, str]], language: Language) -> Verdict:
-    """A table row changes as its cells do: each changed cell is classified on its own (a
-    list, a duration, a legal basis), rather than the words of the whole row at once."""
-    reasons = []
-    for old, new in cells:
-        verdict = classify(old, new, language)
-        direction = verdict.type if verdict.type in (WEAKENED, STRENGTHENED) else None
-        reasons += [(direction, reason) for reason in verdict.reasons if direction]
-    return _verdict(reasons)
-
-
-def _reason(direction: str, code: str, old: str = "", new: str = "") -> tuple[str, Reason]:
-    detail = _DETAILS[code].format(old=old or "it", new=new or "it")
-    if (old or new).count("', '"):  # several words quoted
-        detail = detail.replace(" was ", " were ", 1)
-    return direction, Reason(code, detail)
+def _reason(direction: str, code: str, old: str = "", new: str = "") -> tuple[str, _Why]:
+    return direction, _Why(code, old, new)
 
 
 def _flip(direction: str) -> str:
@@ -351,7 +321,7 @@ def _keep(direction: str) -> str:
     return direction
 
 
-def _restriction(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+def _restriction(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     """Only / not / never: losing all of them frees the practice; "only with" ⇔ "not without"."""
     # For a right or safeguard ("you can delete only…"), a restriction limits the person.
     turn = _flip if before.protective and after.protective else _keep
@@ -377,7 +347,7 @@ def _restriction_kind(reading: Reading) -> str:
     return next((c for c in ("exclusivity", "absolute", "negation") if reading.has(c)), "consent-gate")
 
 
-def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+def _presence(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     """Cues that weaken by appearing (hedges, exceptions) or by vanishing (time rights, notice)."""
     out = []
     time_right = (STRENGTHENED, "time-right-added"), (WEAKENED, "time-right-dropped")
@@ -397,7 +367,7 @@ def _presence(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     return out
 
 
-def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+def _modality(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     """ "will" -> "may": a firm statement became a possibility (or the reverse)."""
     for direction, code, firm, loose in (
         (WEAKENED, "modality-softened", before, after),
@@ -415,7 +385,7 @@ def _modality(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     return []
 
 
-def _consent(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+def _consent(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     """Consent replaced by a right to object (or legitimate interest), and the reverse."""
     gained = after.phrases("opt_out") - before.phrases("opt_out")
     lost = before.phrases("opt_out") - after.phrases("opt_out")
@@ -440,7 +410,7 @@ def _consent(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     return []
 
 
-def _retention(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
+def _retention(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     """Longer, or "as long as necessary" instead of a number, means data kept longer."""
     old_vague, new_vague = before.has("vague_retention"), after.has("vague_retention")
     if before.durations and after.durations:
@@ -458,7 +428,7 @@ def _retention(before: Reading, after: Reading) -> list[tuple[str, Reason]]:
     return []
 
 
-def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
+def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[str, _Why]]:
     """Rights and safeguards lost or gained; practices added to or dropped from a statement."""
     out = []
     old_rights, new_rights = before.phrases("protective"), after.phrases("protective")
@@ -484,7 +454,7 @@ def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[st
     return out
 
 
-def _swaps(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
+def _swaps(before: Reading, after: Reading, language: Language) -> list[tuple[str, _Why]]:
     """One word replaced by a looser one: "and" -> "or", "share" -> "sell", "must" -> "should"."""
     out = []
     matcher = difflib.SequenceMatcher(a=before.tokens, b=after.tokens, autojunk=False)
@@ -502,7 +472,7 @@ def _swaps(before: Reading, after: Reading, language: Language) -> list[tuple[st
     return out
 
 
-def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[str, Reason]]:
+def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[str, _Why]]:
     """Words added or dropped inside an otherwise identical pledge.
 
     A span joined by "and"/"or"/"," extends a list (more data, recipients, purposes);
@@ -558,7 +528,7 @@ def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[st
     return out
 
 
-def _lists(old: str, new: str, before: Reading, language: Language) -> list[tuple[str, Reason]]:
+def _lists(old: str, new: str, before: Reading, language: Language) -> list[tuple[str, _Why]]:
     """Items added to or dropped from an enumeration that both wordings hold: more kinds of
     data, recipients, purposes or countries ("name, e-mail" -> "name, ID number, e-mail")
     widen the statement; fewer narrow it. Items replaced one for one change nothing."""
@@ -596,8 +566,7 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     else:
         suffix = ("-widened", "-narrowed") if kind == "scope" else ("-added", "-removed")
         direction, code = (WEAKENED if wider else STRENGTHENED), kind + suffix[not wider]
-    verb = ("were" if len(items) > 1 else "was") + (" added" if wider else " dropped")
-    return [(direction, Reason(code, f"'{words}' {verb}: {_DETAILS[code]}"))]
+    return [(direction, _Why(code, span=f"'{words}'", added=wider, many=len(items) > 1))]
 
 
 def _forbids_list(text: str, reading: Reading) -> bool:
@@ -641,7 +610,7 @@ def _beside(order: list[Item | None], item: Item, known: set[Item]) -> bool:
 
 def _scope_reason(
     before: Reading, wider: bool, span: str, words: str, added: bool, language: Language
-) -> tuple[str, Reason]:
+) -> tuple[str, _Why]:
     if before.negated and not before.protective:
         direction, code = (
             (STRENGTHENED, "prohibition-widened") if wider else (WEAKENED, "prohibition-narrowed")
@@ -655,5 +624,4 @@ def _scope_reason(
         suffix = ("-widened", "-narrowed") if kind is None else ("-added", "-removed")
         code = (kind or "scope") + (suffix[0] if wider else suffix[1])
         direction = WEAKENED if wider else STRENGTHENED
-    verb = "was added" if added else "was dropped"
-    return direction, Reason(code, f"'{words}' {verb}: {_DETAILS[code]}")
+    return direction, _Why(code, span=f"'{words}'", added=added)

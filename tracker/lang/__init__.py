@@ -57,6 +57,7 @@ class Language:
     swaps: tuple[Swap, ...]
     units: dict[str, tuple[str, ...]]
     numbers: dict[str, int]
+    reasons: dict[str, str]  # reason code -> its sentence in this language (English where missing)
 
     def pattern(self, category: str) -> re.Pattern[str]:
         """All phrases of a cue category as one regex, longest phrases tried first (compiled
@@ -196,6 +197,7 @@ def _load(code: str) -> Language:
         ),
         units={unit: tuple(words) for unit, words in data.get("units", {}).items()},
         numbers=dict(data.get("numbers", {})),
+        reasons={**(_data(DEFAULT).get("reasons", {}) if code != DEFAULT else {}), **data.get("reasons", {})},
     )
 
 
