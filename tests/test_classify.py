@@ -511,3 +511,20 @@ def test_a_german_weakening_reads_in_german_with_the_same_code():
     result = verdict("de", "Wir geben Ihre Daten niemals an Dritte weiter.", "Wir geben Ihre Daten an Dritte weiter.")
     assert [(r.code, r.detail) for r in result.reasons] == [
         ("absolute-removed", "'niemals' gestrichen: das Versprechen gilt nicht mehr ausnahmslos")]
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, kind",
+    [
+        ("de", "| Andere Daten, die wir mit Ihrer Einwilligung erheben |", "| Andere Daten, die wir erheben |",
+         "weakened"),
+        ("en", "We share your e-mail address with partners with your consent.",
+         "We share your e-mail address with partners.", "weakened"),
+        ("fr", "Nous partageons votre adresse avec nos partenaires.",
+         "Nous partageons votre adresse avec nos partenaires avec votre consentement.", "strengthened"),
+    ],
+)
+def test_consent_dropped_from_a_practice_frees_it(lang, old, new, kind):
+    result = verdict(lang, old, new)
+    assert result.type == kind
+    assert result.reasons[0].code == ("consent-gate-removed" if kind == "weakened" else "consent-gate-added")

@@ -407,6 +407,13 @@ def _consent(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
                 new=after.words("consent"),
             )
         ]
+    if before.has("exposing") and not before.restricted and not after.restricted:
+        # "data we collect with your consent" -> "data we collect": the practice no longer
+        # waits for it (a gate with "only", "before" or "not" is the restriction rule's)
+        if before.has("consent") and not after.has("consent"):
+            return [_reason(WEAKENED, "consent-gate-removed", old=before.words("consent"))]
+        if after.has("consent") and not before.has("consent"):
+            return [_reason(STRENGTHENED, "consent-gate-added", new=after.words("consent"))]
     return []
 
 
