@@ -437,7 +437,7 @@ def test_safeguard_named_in_other_words_is_reworded():
         ("en", "Messages you send, the photos you attach and your voice notes are encrypted end to end "
          "on our servers.", "Messages you send, the photos you attach, your voice notes and your call logs "
          "are encrypted end to end on our servers.",
-         "strengthened", "right-widened", "'call logs' was added"),
+         "strengthened", "right-widened", "'and your call logs' was added"),
         ("fr", "Vos données sont transmises à nos prestataires de paiement, à nos auditeurs, à nos assureurs et "
          "à nos partenaires publicitaires, dans le respect du RGPD.", "Vos données sont transmises à nos "
          "prestataires de paiement, à nos auditeurs et à nos assureurs, dans le respect du RGPD.",
@@ -528,3 +528,11 @@ def test_consent_dropped_from_a_practice_frees_it(lang, old, new, kind):
     result = verdict(lang, old, new)
     assert result.type == kind
     assert result.reasons[0].code == ("consent-gate-removed" if kind == "weakened" else "consent-gate-added")
+
+
+def test_words_added_are_quoted_as_the_document_writes_them():
+    result = verdict("fr", "Nous utilisons votre numéro de téléphone pour sécuriser votre compte.",
+                     "Nous utilisons votre numéro de téléphone pour sécuriser votre compte et pour "
+                     "l'authentification de vos paiements.")
+    assert result.type == "weakened"
+    assert result.reasons[0].detail.startswith("ajout de 'et pour l'authentification de vos paiements' : ")

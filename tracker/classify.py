@@ -73,6 +73,7 @@ LIST_PIECES = 3  # pieces of the old wording, at least: fewer is a sentence with
 PROHIBITION_WORDS = 40  # a prohibition is one short statement; a negation in a longer text may be elsewhere
 _LIST_BREAK = re.compile(r"[,;:|/()\[\]+]|\s[-–]\s")
 _WORD = re.compile(r"[^\W_]+")
+_QUOTED = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # a word as a quote shows it: "l'authentification"
 Item = tuple[str, ...]  # the stems of a list item's content words
 
 
@@ -266,7 +267,7 @@ def _reasons(old: str, new: str, language: Language, regrouped: bool) -> list[tu
             *_verbs(before, after, language),
             *_swaps(before, after, language),
         ]
-        reasons += _lists(old, new, before, language) or _scope(before, after, language)
+        reasons += _lists(old, new, before, language) or _scope(old, new, before, after, language)
     return reasons
 
 
@@ -479,7 +480,7 @@ def _swaps(before: Reading, after: Reading, language: Language) -> list[tuple[st
     return out
 
 
-def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[str, _Why]]:
+def _scope(old: str, new: str, before: Reading, after: Reading, language: Language) -> list[tuple[str, _Why]]:
     """Words added or dropped inside an otherwise identical pledge.
 
     A span joined by "and"/"or"/"," extends a list (more data, recipients, purposes);
@@ -525,7 +526,8 @@ def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[st
         # A qualifier added ("your preferred language") or a lone word come and go in
         # rewording; only in a prohibition ("your health data") do they count.
         if before.negated or not (lone or qualifier):
-            out.append(_scope_reason(before, wider, span, words, bool(gained), language))
+            quoted = _as_written(old, new, bool(gained), set(words.split())) or words
+            out.append(_scope_reason(before, wider, span, quoted, bool(gained), language))
     # "any information" -> "your diagnosis": what a prohibition covers shrank.
     if not out and before.negated and before.has("broad") != after.has("broad"):
         wider = after.has("broad")
@@ -533,6 +535,23 @@ def _scope(before: Reading, after: Reading, language: Language) -> list[tuple[st
         words = span.replace("'", "")
         out.append(_scope_reason(before, wider, words, words, wider, language))
     return out
+
+
+def _as_written(old: str, new: str, gained: bool, words: set[str]) -> str:
+    """The words added to (or dropped from) a wording as the document writes them, each run
+    whole ("y compris pour l'authentification du compte", not "compris authentification
+    compte"): the runs of the word-level difference that hold one of `words`."""
+    old_tokens, new_tokens = list(_QUOTED.finditer(plain(old))), list(_QUOTED.finditer(plain(new)))
+    matcher = difflib.SequenceMatcher(a=[t.group(0).lower() for t in old_tokens],
+                                      b=[t.group(0).lower() for t in new_tokens], autojunk=False)
+    side = new_tokens if gained else old_tokens
+    runs = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        start, end = (b1, b2) if gained else (a1, a2)
+        tokens = side[start:end]
+        if op != "equal" and tokens and any(_WORD.findall(t.group(0).lower())[-1] in words for t in tokens):
+            runs.append(tokens[0].string[tokens[0].start():tokens[-1].end()])
+    return "', '".join(runs)
 
 
 def _lists(old: str, new: str, before: Reading, language: Language) -> list[tuple[str, _Why]]:
