@@ -536,3 +536,24 @@ def test_words_added_are_quoted_as_the_document_writes_them():
                      "l'authentification de vos paiements.")
     assert result.type == "weakened"
     assert result.reasons[0].detail.startswith("ajout de 'et pour l'authentification de vos paiements' : ")
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, kind",
+    [
+        ("en", "Your messages are encrypted in transit.", "Your messages are encrypted on our servers and in transit.",
+         "strengthened"),
+        ("fr", "Vos messages sont chiffrés en transit.", "Vos messages sont chiffrés sur nos serveurs et en transit.",
+         "strengthened"),
+        ("de", "Ihre Nachrichten werden bei der Übertragung verschlüsselt.",
+         "Ihre Nachrichten werden auf unseren Servern und bei der Übertragung verschlüsselt.", "strengthened"),
+        ("en", "We share your messages with our hosting provider.",
+         "We share your messages and your contacts with our hosting provider.", "weakened"),
+        ("fr", "Nous partageons vos messages avec notre hébergeur.",
+         "Nous partageons vos messages et vos contacts avec notre hébergeur.", "weakened"),
+        ("de", "Wir geben Ihre Nachrichten an unseren Hoster weiter.",
+         "Wir geben Ihre Nachrichten und Ihre Kontakte an unseren Hoster weiter.", "weakened"),
+    ],
+)
+def test_widening_a_safeguard_strengthens_and_widening_a_practice_weakens(lang, old, new, kind):
+    assert verdict(lang, old, new).type == kind

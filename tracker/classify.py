@@ -137,7 +137,7 @@ class Reading:
         """A right or a safeguard for the person rather than something done with the data."""
         mine = len(self.found.get("protective", ()))
         theirs = len(self.found.get("exposing", ()))
-        return self.has("user_right") or mine > theirs
+        return self.has("user_right") or mine >= theirs > 0 or mine > theirs
 
     @property
     def permits(self) -> bool:
