@@ -243,3 +243,10 @@ def test_real_texts_cut_shuffled_and_edited_at_random_never_crash_the_engine(fir
         for change in compare("\n".join(old), cut, lang):
             assert change.type in {"removed", "added", "weakened", "strengthened", "reworded", "merged", "split"}
             json.dumps(change.to_dict())
+
+
+def test_an_address_hidden_by_a_cdn_is_the_same_address():
+    old = "Write to privacy@example.org at any time: we answer every request about your data within a month.\n"
+    new = ("Write to [\\[email protected\\]](https://example.org/cdn-cgi/l/email-protection) at any time: "
+           "we answer every request about your data within a month.\n")
+    assert compare(old, new, "en") == []

@@ -20,6 +20,9 @@ from rapidfuzz import fuzz, process
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+# What a CDN's e-mail obfuscation shows instead of an address (Cloudflare's "[email protected]",
+# often as a Markdown link with escaped brackets): an address, like the ones _URL drops.
+_HIDDEN_EMAIL = re.compile(r"\[?\\?\[email\s+protected\\?\]\]?(?:\([^)\s]*\))?")
 _TOKEN = re.compile(r"\w+")
 
 SIMILAR = 60  # similarity (0-100) above which two pledges are the same pledge edited
@@ -43,7 +46,9 @@ class Alignment:
 
 
 def plain(text: str) -> str:
-    """The text a reader sees: link targets and bare URLs dropped."""
+    """The text a reader sees: link targets, bare URLs and e-mail addresses dropped."""
+    if "protected" in text:
+        text = _HIDDEN_EMAIL.sub(" ", text)
     if "](" in text:
         text = _LINK.sub(r"\1", text)
     if "@" in text or "//" in text or "www." in text:  # the URL pattern is slow on plain prose
