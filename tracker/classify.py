@@ -587,7 +587,7 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     kind = next((k for k in ("recipients", "purposes") if language.pattern(k).search(span)), "scope")
     if _forbids_list(old, before):
         direction, code = (STRENGTHENED, "prohibition-widened") if wider else (WEAKENED, "prohibition-narrowed")
-    elif _grants_list(before):
+    elif _grants_list(before, language):
         direction, code = (STRENGTHENED, "right-widened") if wider else (WEAKENED, "right-narrowed")
     else:
         suffix = ("-widened", "-narrowed") if kind == "scope" else ("-added", "-removed")
@@ -601,11 +601,15 @@ def _forbids_list(text: str, reading: Reading) -> bool:
     return reading.negated and not reading.protective and len(_WORD.findall(text)) <= PROHIBITION_WORDS
 
 
-def _grants_list(reading: Reading) -> bool:
+def _grants_list(reading: Reading, language: Language) -> bool:
     """A safeguard or a right over the listed things ("encrypted in transit and at rest", "you
-    can delete your name, e-mail…"): more safeguard words than practice words. "You can
-    share photos, videos" is a practice: the right to do it protects nothing."""
-    return len(reading.found.get("protective", ())) > len(reading.found.get("exposing", ()))
+    can delete your name, e-mail…"): as many safeguard words as practice words at least, a
+    plain "use" not counted. "You can share photos, videos" is a practice: the right to do it
+    protects nothing."""
+    generic = language.pattern("generic_practice")
+    practices = [w for _, w in reading.found.get("exposing", ()) if not generic.fullmatch(w)]
+    safeguards = len(reading.found.get("protective", ()))
+    return safeguards > 0 and safeguards >= len(practices)
 
 
 def _items(text: str, language: Language) -> tuple[dict[Item, str], list[Item | None]]:
