@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -164,3 +165,30 @@ def test_an_error_the_run_cannot_rebuild_arrives_in_words_and_the_process_goes_o
         with pytest.raises(RuntimeError, match="_Unrebuildable: page 3: no text"):
             pool.run(_fails_oddly)
         assert pool.run(os.getpid) != os.getpid()  # still answered by the pool's process
+
+
+def test_a_site_build_from_a_thread_of_a_running_tracker_never_forks_that_process(tmp_path, monkeypatch):
+    """tracker run builds the site from its scheduler's threads: forking a process that has
+    threads can copy a lock another thread holds. The pool starts its workers from a server
+    process instead; this process is never forked, however many change pages there are."""
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.site import build_site
+
+    archive = Archive(tmp_path / "snapshots")
+    texts = [f"We keep your data for {days} days after you leave.\n" for days in range(30, 30 + 45)]
+    for day, (before, text) in enumerate(zip([None, *texts], texts, strict=False)):
+        archive.record("acme", "privacy", text, fetched_at=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=day),
+                       url="https://acme.example/privacy", raw_sha256=None, kind="text", lang="en",
+                       changes=changes_between(before, text, "en") if before else [])
+
+    def no_fork():
+        raise AssertionError("a threaded process was forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    built: list[Path] = []
+    builder = threading.Thread(target=lambda: built.append(build_site(archive, (), tmp_path / "site")))
+    builder.start()
+    builder.join(120)
+    assert built, "the build failed or hung"
+    assert len(list((tmp_path / "site" / "acme" / "privacy").glob("2024-*.html"))) == 44
