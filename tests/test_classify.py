@@ -557,3 +557,18 @@ def test_words_added_are_quoted_as_the_document_writes_them():
 )
 def test_widening_a_safeguard_strengthens_and_widening_a_practice_weakens(lang, old, new, kind):
     assert verdict(lang, old, new).type == kind
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, code",
+    [
+        ("en", "We never sell or share your health data.", "We never share your health data.",
+         "prohibition-narrowed"),
+        ("fr", "Nous ne vendons ni ne louons jamais vos données de santé.",
+         "Nous ne louons jamais vos données de santé.", "prohibition-narrowed"),
+    ],
+)
+def test_a_practice_dropped_from_a_ban_reads_as_a_ban_that_covers_less(lang, old, new, code):
+    result = verdict(lang, old, new)
+    assert result.type == "weakened"
+    assert {r.code for r in result.reasons} == {code}

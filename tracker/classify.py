@@ -450,15 +450,15 @@ def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[st
     generic = language.pattern("generic_practice")
     old_uses = {p for p, w in before.found["exposing"] if not generic.fullmatch(w)}
     new_uses = {p for p, w in after.found["exposing"] if not generic.fullmatch(w)}
-    direction = WEAKENED if before.permits else STRENGTHENED
     if old_uses and old_uses < new_uses:
-        gained = new_uses - old_uses
-        out.append(_reason(direction, "practice-added", new=after.words("exposing", gained)))
+        words = after.words("exposing", new_uses - old_uses)
+        out.append(_reason(WEAKENED, "practice-added", new=words) if before.permits
+                   else _scope_reason(before, True, words, words.strip("'"), True, language))
     elif new_uses and new_uses < old_uses:
-        lost = old_uses - new_uses
-        out.append(
-            _reason(_flip(direction), "practice-removed", old=before.words("exposing", lost))
-        )
+        words = before.words("exposing", old_uses - new_uses)
+        # "we never sell or share" -> "we never share": a ban that covers less, not less done
+        out.append(_reason(STRENGTHENED, "practice-removed", old=words) if before.permits
+                   else _scope_reason(before, False, words, words.strip("'"), False, language))
     return out
 
 
