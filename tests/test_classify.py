@@ -564,8 +564,8 @@ def test_widening_a_safeguard_strengthens_and_widening_a_practice_weakens(lang, 
     [
         ("en", "We never sell or share your health data.", "We never share your health data.",
          "prohibition-narrowed"),
-        ("fr", "Nous ne vendons ni ne louons jamais vos données de santé.",
-         "Nous ne louons jamais vos données de santé.", "prohibition-narrowed"),
+        ("fr", "Nous ne vendons ni ne partageons jamais vos données de santé.",
+         "Nous ne partageons jamais vos données de santé.", "prohibition-narrowed"),
     ],
 )
 def test_a_practice_dropped_from_a_ban_reads_as_a_ban_that_covers_less(lang, old, new, code):
