@@ -26,7 +26,7 @@ chromium:
 demo: bytecode
 	$(BIN)/python examples/demo.py demo
 
-test: bytecode chromium
+test: chromium bytecode  # the browser first: a missing one is said before minutes of set-up
 	$(BIN)/pytest
 
 clean:

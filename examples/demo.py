@@ -43,6 +43,8 @@ class _Charter(BaseHTTPRequestHandler):
 
 def main(out: Path) -> None:
     if out.exists():
+        if any(out.iterdir()) and not (out / "watchlist.toml").exists():
+            sys.exit(f"error: {out} is not empty and holds no earlier demo: give the demo a folder of its own")
         shutil.rmtree(out)  # the demo replays its history from scratch each time
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Charter)
     threading.Thread(target=server.serve_forever, daemon=True).start()

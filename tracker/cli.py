@@ -12,7 +12,7 @@ import click
 
 from tracker.cli_import import import_declarations, import_history
 from tracker.cli_watch import LANGS, add, pause_document, remove_document, resume_document
-from tracker.errors import ArchiveError, TrackerError
+from tracker.errors import ArchiveError, TrackerError, WatchlistError
 
 
 class _Command(click.Group):
@@ -21,6 +21,10 @@ class _Command(click.Group):
             return super().invoke(ctx)
         except TrackerError as error:
             click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+        except OSError as error:  # a path that is a folder, not writable, on no disk…
+            where = f": {error.filename}" if error.filename else ""
+            click.echo(f"error: {error.strerror or error}{where}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -58,6 +62,8 @@ def list_sources(ctx):
     from tracker import index
 
     watchlist, archive = _sources(ctx), _archive(ctx)
+    if not watchlist.sources and not ctx.obj["watchlist"].exists():
+        raise WatchlistError(f"no watchlist at {ctx.obj['watchlist']}: add a source with tracker add URL …")
     counts, states = index.counts(archive.root), archive.states()
     lines = []
     for source in watchlist.sources:
@@ -87,6 +93,8 @@ def check(ctx, names, workers, allow_file):
 
     watchlist = _sources(ctx)
     sources = watchlist.select(names)
+    if not watchlist.sources and not ctx.obj["watchlist"].exists():
+        raise WatchlistError(f"no watchlist at {ctx.obj['watchlist']}: add a source with tracker add URL …")
     # started before the rest of the run is imported: its server loads the engine meanwhile
     with ProcessPool.for_run(len(sources)) as pool:
         from tracker.check import FAILED, HELD, check_all
@@ -106,8 +114,10 @@ def check(ctx, names, workers, allow_file):
         click.echo(f"skipped    {problem}", err=True)
     totals = {s: sum(o.status == s for o in outcomes) for s in ("new", "changed", "unchanged", "held", "failed")}
     browsed = sum(o.via == "browser" for o in outcomes)
+    paused = sum(s.paused for s in watchlist.sources) - sum(s.paused for s in sources)
     click.echo(", ".join(f"{n} {s}" for s, n in totals.items() if n or s != "held")
-               + (f" ({browsed} via browser)" if browsed else ""))
+               + (f" ({browsed} via browser)" if browsed else "")
+               + (f"; {paused} paused, not checked" if paused else ""))
     if totals["failed"] or watchlist.problems:
         ctx.exit(1)
 
