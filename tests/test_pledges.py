@@ -113,3 +113,9 @@ def test_notes_on_the_document_itself_and_pointers_to_more_reading_are_no_pledge
         "We never sell your personal data.": True,
     }
     assert [p.is_commitment for p in segment("Dernière mise à jour : le 3 mars 2024, vos données.\n", "fr")] == [False]
+
+
+def test_what_a_service_says_of_children_and_of_certified_safeguards_are_pledges():
+    assert [p.is_commitment for p in segment("Our services are not meant for children under 16.\n", "en")] == [True]
+    assert [p.is_commitment for p in segment("Ces prestataires sont certifiés PCI-DSS.\n", "fr")] == [True]
+    assert [p.is_commitment for p in segment("Unser Dienst richtet sich nicht an Kinder.\n", "de")] == [True]
