@@ -4,17 +4,9 @@ Drives Debian's Chromium through Playwright, as tests/test_browser_fetch.py does
 """
 
 from click.testing import CliRunner
+from test_browser_fetch import PLEDGE, SCRIPTED
 
 from tracker.cli import cli
-
-PLEDGE = "We will never sell your personal data to anyone."
-SCRIPTED = (
-    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Privacy</title></head>"
-    "<body><nav><a href=/>Home</a></nav><main></main><script>"
-    "setTimeout(() => { document.querySelector('main').innerHTML ="
-    f" '<h1>Privacy</h1><p>{PLEDGE}</p><p>We keep your data for 30 days.</p>'; }}, 200);"
-    "</script></body></html>"
-)
 
 
 def test_a_dry_run_that_finds_no_text_suggests_the_browser_and_the_browser_finds_it(server, workspace):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import page
+from test_schedule import _wait_for
 
 from tracker import cli_watch
 from tracker.archive import Archive
@@ -64,15 +65,6 @@ def one_line_error(result, *words: str) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.output
     assert all(word in lines[0] for word in words), result.output
-
-
-def _wait_for(condition, seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # -- remove ---------------------------------------------------------------------------------
