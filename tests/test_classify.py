@@ -572,3 +572,10 @@ def test_a_practice_dropped_from_a_ban_reads_as_a_ban_that_covers_less(lang, old
     result = verdict(lang, old, new)
     assert result.type == "weakened"
     assert {r.code for r in result.reasons} == {code}
+
+
+def test_several_recipients_added_in_a_row_are_all_named():
+    result = verdict("en", "Payments are handled by our providers Stripe, Adyen and PayPal.",
+                     "Payments are handled by our providers Stripe, Adyen, PayPal, Klarna and Worldline.")
+    assert result.type == "weakened"
+    assert result.reasons[0].detail.startswith("'Klarna', 'Worldline' were added: ")

@@ -291,7 +291,8 @@ def _words(why: _Why, language: Language) -> Reason:
         if (why.old or why.new).count("', '"):  # several words quoted (English agrees its verb)
             detail = detail.replace(" was ", " were ", 1)
         return Reason(why.code, detail)
-    verb = ("added" if why.added else "dropped") + ("_many" if why.many else "")
+    many = why.many or "', '" in why.span  # several runs quoted
+    verb = ("added" if why.added else "dropped") + ("_many" if many else "")
     return Reason(why.code, sentences[verb].format(words=why.span) + sentences["join"] + sentences[why.code])
 
 
@@ -558,7 +559,7 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     """Items added to or dropped from an enumeration that both wordings hold: more kinds of
     data, recipients, purposes or countries ("name, e-mail" -> "name, ID number, e-mail")
     widen the statement; fewer narrow it. Items replaced one for one change nothing."""
-    if not (before.has("exposing") or before.protective or before.negated
+    if not (before.has("exposing") or before.has("recipients") or before.protective or before.negated
             or language.pattern("data_nouns").search(old)):
         return []
     (old_items, old_order), (new_items, new_order) = _items(old, language), _items(new, language)
@@ -575,9 +576,10 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
             dropped_keys.discard(twin)
             new_known.add(key)
             old_known.add(twin)
-    # only beside an item both lists hold is a piece part of the list, not of a clause around it
-    added = [new_items[k] for k in added_keys if _beside(new_order, k, new_known)]
-    dropped = [old_items[k] for k in dropped_keys if _beside(old_order, k, old_known)]
+    # only beside an item both lists hold (or beside such a piece) is a piece part of the
+    # list, not of a clause around it
+    added = [new_items[k] for k in _in_the_list(new_order, added_keys, new_known)]
+    dropped = [old_items[k] for k in _in_the_list(old_order, dropped_keys, old_known)]
     if len(added) == len(dropped):
         return []
     wider = len(added) > len(dropped)
@@ -629,6 +631,16 @@ def _items(text: str, language: Language) -> tuple[dict[Item, str], list[Item | 
         elif piece.strip():
             order.append(None)
     return items, order
+
+
+def _in_the_list(order: list[Item | None], candidates: set[Item], known: set[Item]) -> list[Item]:
+    """The candidates that stand next to a known item, or next to a candidate that does:
+    "…, PayPal, Klarna and Worldline" adds both Klarna and Worldline."""
+    known, found = set(known), []
+    while grown := [c for c in sorted(candidates - set(found)) if _beside(order, c, known)]:
+        found += grown
+        known.update(grown)
+    return found
 
 
 def _beside(order: list[Item | None], item: Item, known: set[Item]) -> bool:
