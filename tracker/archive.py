@@ -303,8 +303,9 @@ class Archive:
             return {}
 
     def save_health(self, health: dict) -> None:
+        """Replace the plan of next checks; not fsynced: it holds no history."""
         path = self.root / "_state" / "health.json"
-        os.replace(_write_aside(path, _dump(health)), path)
+        os.replace(_write_aside(path, _dump(health), durable=False), path)
 
     # -- paths ---------------------------------------------------------------
 

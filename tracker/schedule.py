@@ -49,12 +49,22 @@ def run_forever(
     every: dict[str, Source] = {}  # and the paused ones: the site shows them as watched still
     next_runs: dict[str, datetime] = {}  # kept here: asking the scheduler from a job can deadlock it
     health_lock = threading.Lock()
+    health_due = threading.Event()
     seen = {"mtime": None}
 
     def note_next_run(key: str, when: datetime) -> None:
         with health_lock:
             next_runs[key] = when
-            _write_health(archive, {k: v for k, v in next_runs.items() if k in watched})
+            health_due.set()
+
+    def flush() -> None:
+        """Write what finished checks left: their states, and the plan of next checks (once per
+        flush, not once per check: it names every source)."""
+        archive.flush()
+        if health_due.is_set():
+            with health_lock:
+                health_due.clear()
+                _write_health(archive, {k: v for k, v in next_runs.items() if k in watched})
 
     def check(source: Source) -> None:
         outcome = check_source(source, archive, client)
@@ -110,12 +120,11 @@ def run_forever(
     # seconds, not by rewriting the states file once per check.
     with archive.batch():
         sync()
+        flush()
         scheduler.add_job(
             sync, "interval", id="_reload", seconds=reload_seconds, max_instances=1, coalesce=True
         )
-        scheduler.add_job(
-            archive.flush, "interval", id="_flush", seconds=FLUSH_SECONDS, max_instances=1, coalesce=True
-        )
+        scheduler.add_job(flush, "interval", id="_flush", seconds=FLUSH_SECONDS, max_instances=1, coalesce=True)
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
@@ -124,6 +133,7 @@ def run_forever(
         stop.wait()
         log("stopping: waiting for running checks to finish")
         scheduler.shutdown(wait=True)
+        flush()
 
 
 def _first_run(state: dict, source: Source) -> datetime:
