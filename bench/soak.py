@@ -32,7 +32,6 @@ import ctypes
 import hashlib
 import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -45,10 +44,10 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from check_speed import policy  # the same generated policies as bench/check_speed.py
+
 TRACKER = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "tracker"
 STOP_SECONDS = 120  # how long the tracker may take to finish its running checks after SIGTERM
-WORDS = ("collect", "keep", "share", "encrypt", "delete", "transfer", "use", "store")
-TOPICS = ("email address", "location", "payment details", "contacts", "device identifiers", "health data")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}
 
@@ -68,21 +67,6 @@ def interval(text: str) -> str:
     return text.strip()
 
 
-def policy(i: int) -> bytes:
-    """A policy page of about 25 KB, the same at every request."""
-    rnd = random.Random(i)
-    paragraphs = []
-    for section in range(20):
-        paragraphs.append(f"<h2>{section + 1}. Your {rnd.choice(TOPICS)}</h2>")
-        for _ in range(4):
-            paragraphs.append(
-                f"<p>We {rnd.choice(WORDS)} your {rnd.choice(TOPICS)} only to run service {i} and we keep it "
-                f"for {rnd.choice((30, 90, 365))} days. You can ask us at any time to access or delete it, "
-                "and we answer within one month of your request to our data protection officer.</p>")
-    return (f"<html><head><title>Policy {i}</title><script>track()</script></head><body>"
-            f"<nav>Home</nav><main>{''.join(paragraphs)}</main><footer>(c)</footer></body></html>").encode()
-
-
 class Pages(ThreadingHTTPServer):
     """The N pages on an ephemeral port of 127.0.0.1, counting the answers it gives."""
 
@@ -90,7 +74,7 @@ class Pages(ThreadingHTTPServer):
 
     def __init__(self, n: int, validators: bool):
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.pages = [policy(i) for i in range(n)]
+        self.pages = [policy(i, 0) for i in range(n)]  # generation 0: the pages never change
         self.etags = [f'"{hashlib.sha256(page).hexdigest()[:16]}"' for page in self.pages]
         self.last_modified = formatdate(time.time() - 86400, usegmt=True)
         self.validators = validators
