@@ -144,12 +144,7 @@ def remove_document(ctx, key):
 @click.pass_context
 def pause_document(ctx, key):
     """Stop checking a document until `tracker resume`."""
-    from tracker.watchlist import pause
-
-    if pause(ctx.obj["watchlist"], key):
-        click.echo(f"paused {key}: tracker check and tracker run skip it until tracker resume {key}")
-    else:
-        click.echo(f"{key} was paused already")
+    _set_paused(ctx, key, True)
 
 
 @click.command(name="resume")
@@ -157,9 +152,15 @@ def pause_document(ctx, key):
 @click.pass_context
 def resume_document(ctx, key):
     """Check a paused document again."""
-    from tracker.watchlist import resume
+    _set_paused(ctx, key, False)
 
-    if resume(ctx.obj["watchlist"], key):
-        click.echo(f"resumed {key}: checked again by tracker check and tracker run")
+
+def _set_paused(ctx, key: str, paused: bool) -> None:
+    from tracker.watchlist import pause, resume
+
+    if not (pause if paused else resume)(ctx.obj["watchlist"], key):
+        click.echo(f"{key} was {'paused already' if paused else 'not paused'}")
+    elif paused:
+        click.echo(f"paused {key}: tracker check and tracker run skip it until tracker resume {key}")
     else:
-        click.echo(f"{key} was not paused")
+        click.echo(f"resumed {key}: checked again by tracker check and tracker run")
