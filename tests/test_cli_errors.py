@@ -52,3 +52,9 @@ def test_the_demo_refuses_a_folder_that_holds_something_else(tmp_path):
     done = subprocess.run([sys.executable, str(EXAMPLES / "demo.py"), str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 1 and "is not empty and holds no earlier demo" in done.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_diff_names_the_document_it_could_not_read(tmp_path):
+    (tmp_path / "scripts.html").write_text("<html><body><script>render()</script></body></html>")
+    done = _tracker("diff", EXAMPLES / "charte-v1.html", "scripts.html", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (1, "error: scripts.html: no text found in the document\n")

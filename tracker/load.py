@@ -3,13 +3,21 @@
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker.errors import FetchError
+from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract, sniff
 from tracker.fetch import fetch
 
 
 def load_text(location: str) -> str:
-    """Normalized text of a local .html/.htm/.pdf/.md/.txt file or of an http(s) URL."""
+    """Normalized text of a local .html/.htm/.pdf/.md/.txt file or of an http(s) URL; an error
+    names the document it is about (a diff reads two)."""
+    try:
+        return _load_text(location)
+    except ExtractError as error:
+        raise ExtractError(f"{location}: {error}") from None
+
+
+def _load_text(location: str) -> str:
     if urlsplit(location).scheme in ("http", "https", "file"):
         snapshot = fetch(location, allow_file=True)  # the user named it on the command line
         kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
