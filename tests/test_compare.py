@@ -250,3 +250,9 @@ def test_an_address_hidden_by_a_cdn_is_the_same_address():
     new = ("Write to [\\[email protected\\]](https://example.org/cdn-cgi/l/email-protection) at any time: "
            "we answer every request about your data within a month.\n")
     assert compare(old, new, "en") == []
+
+
+def test_emphasis_written_with_underscores_is_no_change():
+    old = "This privacy policy does _**not**_ apply to the apps of our partners, which collect your data.\n"
+    new = "This privacy policy does not apply to the apps of our partners, which collect your data.\n"
+    assert compare(old, new, "en") == []

@@ -23,7 +23,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 # What a CDN's e-mail obfuscation shows instead of an address (Cloudflare's "[email protected]",
 # often as a Markdown link with escaped brackets): an address, like the ones _URL drops.
 _HIDDEN_EMAIL = re.compile(r"\[?\\?\[email\s+protected\\?\]\]?(?:\([^)\s]*\))?")
-_TOKEN = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")  # "_not_" (Markdown emphasis) is "not"
 
 SIMILAR = 60  # similarity (0-100) above which two pledges are the same pledge edited
 SIMILAR_IN_PLACE = 45  # lower bar for a pledge that stayed between the same neighbours

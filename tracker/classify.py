@@ -60,7 +60,7 @@ _EXPLAINED = (
     "user_right",
 )
 _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 365 / 12, "year": 365}
-_TOKEN = re.compile(r"\w+|[,/]")
+_TOKEN = re.compile(r"[^\W_]+|[,/]")  # "_not_" (Markdown emphasis) is "not"
 # A short parenthesis ("EEA"), (subprocessor), (s) glosses a word; it does not change the scope.
 _GLOSS = re.compile(r"\([^()]{0,30}\)")
 WEAKENED, STRENGTHENED = "weakened", "strengthened"
