@@ -579,3 +579,12 @@ def test_several_recipients_added_in_a_row_are_all_named():
                      "Payments are handled by our providers Stripe, Adyen, PayPal, Klarna and Worldline.")
     assert result.type == "weakened"
     assert result.reasons[0].detail.startswith("'Klarna', 'Worldline' were added: ")
+
+
+def test_items_of_a_list_inside_a_table_cell_are_read_across_line_breaks():
+    old = "| Zwecke | Um unseren Dienst zu verbessern:<br>* Forschungsdaten<br>* Technische Daten<br>* Nutzungsdaten |"
+    new = ("| Zwecke | Um unseren Dienst zu verbessern:<br>* Forschungsdaten<br>* Technische Daten"
+           "<br>* Standortdaten<br>* Nutzungsdaten |")
+    result = verdict("de", old, new)
+    assert result.type == "weakened"
+    assert result.reasons[0].detail.startswith("'Standortdaten' hinzugefügt")
