@@ -445,7 +445,7 @@ def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[st
         if old_rights - new_rights and len(new_rights) < len(old_rights):
             lost = old_rights - new_rights
             out.append(_reason(WEAKENED, "right-dropped", old=before.words("protective", lost)))
-        elif new_rights - old_rights and len(new_rights) > len(old_rights):
+        elif new_rights - old_rights and len(new_rights) > len(old_rights) and old_rights:
             gained = new_rights - old_rights
             out.append(_reason(STRENGTHENED, "right-added", new=after.words("protective", gained)))
     generic = language.pattern("generic_practice")
