@@ -94,7 +94,6 @@ class _Why:
     new: str = ""
     span: str | None = None  # for a change of scope: the words added or dropped, quoted
     added: bool = True
-    many: bool = False  # several items of a list
 
 
 @dataclass(frozen=True)
@@ -291,8 +290,7 @@ def _words(why: _Why, language: Language) -> Reason:
         if (why.old or why.new).count("', '"):  # several words quoted (English agrees its verb)
             detail = detail.replace(" was ", " were ", 1)
         return Reason(why.code, detail)
-    many = why.many or "', '" in why.span  # several runs quoted
-    verb = ("added" if why.added else "dropped") + ("_many" if many else "")
+    verb = ("added" if why.added else "dropped") + ("_many" if "', '" in why.span else "")  # several quoted
     return Reason(why.code, sentences[verb].format(words=why.span) + sentences["join"] + sentences[why.code])
 
 
@@ -328,11 +326,11 @@ def _restriction(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     # For a right or safeguard ("you can delete only…"), a restriction limits the person.
     turn = _flip if before.protective and after.protective else _keep
     if before.restricted and not after.restricted:
-        category = _restriction_kind(before)
-        return [_reason(turn(WEAKENED), f"{category}-removed", old=before.words(_CUE_OF[category]))]
+        cue = _restriction_cue(before)
+        return [_reason(turn(WEAKENED), f"{_GATE.get(cue, cue)}-removed", old=before.words(cue))]
     if after.restricted and not before.restricted:
-        category = _restriction_kind(after)
-        return [_reason(turn(STRENGTHENED), f"{category}-added", new=after.words(_CUE_OF[category]))]
+        cue = _restriction_cue(after)
+        return [_reason(turn(STRENGTHENED), f"{_GATE.get(cue, cue)}-added", new=after.words(cue))]
     if before.has("absolute") and not after.has("absolute") and not after.has("exclusivity"):
         return [_reason(turn(WEAKENED), "absolute-removed", old=before.words("absolute"))]
     if after.has("absolute") and not before.has("absolute") and not before.has("exclusivity"):
@@ -340,13 +338,13 @@ def _restriction(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
     return []
 
 
-_CUE_OF = {"exclusivity": "exclusivity", "absolute": "absolute", "negation": "negation", "consent-gate": "consent"}
+_GATE = {"consent": "consent-gate"}  # the reason codes of a restriction named after another cue
 
 
-def _restriction_kind(reading: Reading) -> str:
-    """What restricts a restricted wording, the strongest first; consent alone gates it otherwise
-    ("only after you agree" without "only" read as such)."""
-    return next((c for c in ("exclusivity", "absolute", "negation") if reading.has(c)), "consent-gate")
+def _restriction_cue(reading: Reading) -> str:
+    """The cue that restricts a restricted wording, the strongest first; consent alone gates it
+    otherwise ("once you agree")."""
+    return next((c for c in ("exclusivity", "absolute", "negation") if reading.has(c)), "consent")
 
 
 def _presence(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
@@ -448,9 +446,8 @@ def _verbs(before: Reading, after: Reading, language: Language) -> list[tuple[st
         elif new_rights - old_rights and len(new_rights) > len(old_rights) and old_rights:
             gained = new_rights - old_rights
             out.append(_reason(STRENGTHENED, "right-added", new=after.words("protective", gained)))
-    generic = language.pattern("generic_practice")
-    old_uses = {p for p, w in before.found["exposing"] if not generic.fullmatch(w)}
-    new_uses = {p for p, w in after.found["exposing"] if not generic.fullmatch(w)}
+    old_uses = {phrase for phrase, _ in _practices(before, language)}
+    new_uses = {phrase for phrase, _ in _practices(after, language)}
     if old_uses and old_uses < new_uses:
         words = after.words("exposing", new_uses - old_uses)
         out.append(_reason(WEAKENED, "practice-added", new=words) if before.permits
@@ -585,16 +582,8 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     wider = len(added) > len(dropped)
     items = added if wider else dropped
     words = "', '".join(sorted(items, key=(new if wider else old).find))
-    span = " ".join(items)
-    kind = next((k for k in ("recipients", "purposes") if language.pattern(k).search(span)), "scope")
-    if _forbids_list(old, before):
-        direction, code = (STRENGTHENED, "prohibition-widened") if wider else (WEAKENED, "prohibition-narrowed")
-    elif _grants_list(before, language):
-        direction, code = (STRENGTHENED, "right-widened") if wider else (WEAKENED, "right-narrowed")
-    else:
-        suffix = ("-widened", "-narrowed") if kind == "scope" else ("-added", "-removed")
-        direction, code = (WEAKENED if wider else STRENGTHENED), kind + suffix[not wider]
-    return [(direction, _Why(code, span=f"'{words}'", added=wider, many=len(items) > 1))]
+    return [_scope_reason(before, wider, " ".join(items), words, wider, language,
+                          bans=_forbids_list(old, before), guards=_grants_list(before, language))]
 
 
 def _forbids_list(text: str, reading: Reading) -> bool:
@@ -608,10 +597,15 @@ def _grants_list(reading: Reading, language: Language) -> bool:
     can delete your name, e-mail…"): as many safeguard words as practice words at least, a
     plain "use" not counted. "You can share photos, videos" is a practice: the right to do it
     protects nothing."""
-    generic = language.pattern("generic_practice")
-    practices = [w for _, w in reading.found.get("exposing", ()) if not generic.fullmatch(w)]
     safeguards = len(reading.found.get("protective", ()))
-    return safeguards > 0 and safeguards >= len(practices)
+    return safeguards > 0 and safeguards >= len(_practices(reading, language))
+
+
+def _practices(reading: Reading, language: Language) -> list[tuple[str, str]]:
+    """The practice cues of a wording, but those so general ("use", "process") that rewording
+    swaps them freely."""
+    generic = language.pattern("generic_practice")
+    return [(phrase, words) for phrase, words in reading.found.get("exposing", ()) if not generic.fullmatch(words)]
 
 
 def _items(text: str, language: Language) -> tuple[dict[Item, str], list[Item | None]]:
@@ -651,13 +645,18 @@ def _beside(order: list[Item | None], item: Item, known: set[Item]) -> bool:
 
 
 def _scope_reason(
-    before: Reading, wider: bool, span: str, words: str, added: bool, language: Language
+    before: Reading, wider: bool, span: str, words: str, added: bool, language: Language,
+    bans: bool | None = None, guards: bool | None = None,
 ) -> tuple[str, _Why]:
-    if before.negated and not before.protective:
+    """What a wider or narrower statement means: a ban (`bans`, else read from `before`) that
+    covers more is stronger, a right or safeguard (`guards`) too, a practice weaker."""
+    if bans is None:
+        bans, guards = before.negated and not before.protective, before.protective
+    if bans:
         direction, code = (
             (STRENGTHENED, "prohibition-widened") if wider else (WEAKENED, "prohibition-narrowed")
         )
-    elif before.protective:
+    elif guards:
         direction, code = (STRENGTHENED, "right-widened") if wider else (WEAKENED, "right-narrowed")
     else:
         kind = next(
