@@ -144,15 +144,12 @@ def check_source(
             message += '; if a script writes the text, browser = "auto" tries a browser'
         snapshot, outcome = None, Outcome(source, FAILED, error=message)
     except Exception as error:  # a bug (ours or a library's): this source fails, the run goes on
-        snapshot, outcome = None, Outcome(source, FAILED, error=_internal_error(archive, source, error))
+        snapshot, outcome = None, Outcome(source, FAILED, error=internal_error(
+            error, archive.log_failure, f"checking {source.key} ({source.url})"))
     if via:
         outcome = dataclasses.replace(outcome, via=via)
     _save_state(archive, outcome, state, checked_at, snapshot, parties)
     return outcome
-
-
-def _internal_error(archive: Archive, source: Source, error: Exception) -> str:
-    return internal_error(error, lambda trace: archive.log_failure(f"checking {source.key} ({source.url})", trace))
 
 
 def _in_browser(plain: str, failure: str) -> str:

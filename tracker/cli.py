@@ -49,10 +49,14 @@ def _archive(ctx: click.Context):
     return Archive(ctx.obj["archive"])
 
 
-def _sources(ctx: click.Context):
+def _sources(ctx: click.Context, required: bool = False):
+    """The watchlist; `required`: a command that has nothing to do without one says so."""
     from tracker.watchlist import load
 
-    return load(ctx.obj["watchlist"])
+    watchlist = load(ctx.obj["watchlist"])
+    if required and not watchlist.sources and not ctx.obj["watchlist"].exists():
+        raise WatchlistError(f"no watchlist at {ctx.obj['watchlist']}: add a source with tracker add URL …")
+    return watchlist
 
 
 @cli.command(name="list")
@@ -61,9 +65,7 @@ def list_sources(ctx):
     """Show each source with its last check, status and number of versions."""
     from tracker import index
 
-    watchlist, archive = _sources(ctx), _archive(ctx)
-    if not watchlist.sources and not ctx.obj["watchlist"].exists():
-        raise WatchlistError(f"no watchlist at {ctx.obj['watchlist']}: add a source with tracker add URL …")
+    watchlist, archive = _sources(ctx, required=True), _archive(ctx)
     counts, states = index.counts(archive.root), archive.states()
     lines = []
     for source in watchlist.sources:
@@ -91,10 +93,8 @@ def check(ctx, names, workers, allow_file):
     """Fetch all (or the named) sources now and archive what changed."""
     from tracker.processes import ProcessPool
 
-    watchlist = _sources(ctx)
+    watchlist = _sources(ctx, required=True)
     sources = watchlist.select(names)
-    if not watchlist.sources and not ctx.obj["watchlist"].exists():
-        raise WatchlistError(f"no watchlist at {ctx.obj['watchlist']}: add a source with tracker add URL …")
     # started before the rest of the run is imported: its server loads the engine meanwhile
     with ProcessPool.for_run(len(sources)) as pool:
         from tracker.check import FAILED, HELD, check_all

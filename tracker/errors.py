@@ -35,11 +35,11 @@ class ArchiveError(TrackerError):
     """The archive is locked, missing what was asked for, or inconsistent."""
 
 
-def internal_error(error: Exception, log: Callable[[str], Path]) -> str:
-    """One line for an unexpected exception (a bug, ours or a library's), after its traceback
-    was handed to `log` (Archive.log_failure, say), which tells where it went."""
+def internal_error(error: Exception, log: Callable[[str, str], Path], what: str) -> str:
+    """One line for an unexpected exception (a bug, ours or a library's) met while doing `what`,
+    after its traceback was handed to `log` (Archive.log_failure), which tells where it went."""
     try:
-        where = f" (traceback in {log(''.join(traceback.format_exception(error)))})"
+        where = f" (traceback in {log(what, ''.join(traceback.format_exception(error)))})"
     except OSError:
         where = ""
     words = " ".join(f"{type(error).__name__}: {error}".split())  # one line, whatever it said

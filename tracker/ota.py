@@ -305,8 +305,7 @@ def _import_or_report(archive_root: Path, past: PastDocument, repo: Path | None)
         return Imported(past.key, problems=(str(error),))
     except Exception as error:
         archive = Archive(archive_root)
-        return Imported(past.key, problems=(internal_error(
-            error, lambda trace: archive.log_failure(f"importing {past.key}", trace)),))
+        return Imported(past.key, problems=(internal_error(error, archive.log_failure, f"importing {past.key}"),))
 
 
 def import_document(archive_root: Path, past: PastDocument, repo: Path | None = None) -> Imported:
@@ -346,7 +345,8 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
                 problems.append(f"{stamp}: {error}")
                 continue
             except Exception as error:  # a bug: this version is not imported, the next ones are
-                problems.append(f"{stamp}: {_internal_error(archive, past, stamp, error)}")
+                what = f"importing {past.key} at {stamp}"
+                problems.append(f"{stamp}: {internal_error(error, archive.log_failure, what)}")
                 continue
             recorded = archive.record(
                 past.service,
@@ -368,10 +368,6 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
             found += [c["type"] for c in changes]
             added += 1
     return Imported(past.key, added, already, unchanged, tuple(found), tuple(problems))
-
-
-def _internal_error(archive: Archive, past: PastDocument, stamp: str, error: Exception) -> str:
-    return internal_error(error, lambda trace: archive.log_failure(f"importing {past.key} at {stamp}", trace))
 
 
 def parse_version_name(stem: str) -> datetime | None:

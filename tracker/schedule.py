@@ -79,8 +79,7 @@ def run_forever(
                 except TrackerError as error:
                     log(f"site not rebuilt: {error}")
                 except Exception as error:  # a bug: the run goes on, and the next change rebuilds
-                    log("site not rebuilt: " + internal_error(
-                        error, lambda trace: archive.log_failure("building the site", trace)))
+                    log("site not rebuilt: " + internal_error(error, archive.log_failure, "building the site"))
 
     def sync() -> None:
         """Add, reschedule or drop jobs after the watchlist file changed."""
