@@ -140,7 +140,7 @@ def check_source(
                 raise
     except TrackerError as error:
         message = str(error)
-        if source.browser == NEVER and isinstance(error, ExtractError) and _no_text(error):
+        if source.browser == NEVER and isinstance(error, ExtractError) and error.no_text:
             message += '; if a script writes the text, browser = "auto" tries a browser'
         snapshot, outcome = None, Outcome(source, FAILED, error=message)
     except Exception as error:  # a bug (ours or a library's): this source fails, the run goes on
@@ -170,14 +170,9 @@ def _browser_may_help(source: Source, error: TrackerError) -> bool:
     if source.browser != AUTO or not _browsable(source.url):
         return False
     if isinstance(error, ExtractError):
-        return _no_text(error)
+        return error.no_text
     status = error.status
     return status in _BLOCKED_STATUS or (status == 429 and not error.retry_after)
-
-
-def _no_text(error: ExtractError) -> bool:
-    text = str(error)
-    return text.startswith("no text found") or "select rules match nothing" in text
 
 
 def _unchanged(snapshot: Snapshot, state: dict) -> bool:

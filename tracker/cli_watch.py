@@ -75,13 +75,12 @@ def _preview(source) -> None:
     try:
         text, lang = read(snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)
     except ExtractError as error:
-        said = str(error)
-        if not (said.startswith("no text found") or "select rules match nothing" in said):
+        if not error.no_text:
             raise
         hint = "try other --select or --remove rules"
         if kind == HTML and not with_browser:
             hint += ", or --browser if a script writes the text"
-        raise ExtractError(f"{said}: {hint}") from None
+        raise ExtractError(f"{error}: {hint}", no_text=True) from None
     pledges = [pledge for pledge in segment(text, lang) if pledge.is_commitment]
     lines = [f"{source.key}: {source.url}" + (" (via browser)" if with_browser else ""),
              f"language: {lang}" + ("" if source.lang else " (detected)"),

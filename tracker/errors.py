@@ -26,6 +26,10 @@ class FetchError(TrackerError):
 class ExtractError(TrackerError):
     """A fetched document yielded no usable text (broken PDF, binary junk, empty page)."""
 
+    def __init__(self, message: str, no_text: bool = False):
+        super().__init__(message)
+        self.no_text = no_text  # readable, but nothing kept: a script may write the text, or the rules miss it
+
 
 class WatchlistError(TrackerError):
     """The watchlist is malformed, or an edit to it was refused."""

@@ -90,5 +90,6 @@ def extract(
             text = decoded
     text = normalize(text)
     if not text.strip():
-        raise ExtractError("no text found in the document" + (" with the select rules" if select else ""))
+        raise ExtractError("no text found in the document" + (" with the select rules" if select else ""),
+                           no_text=True)
     return text

@@ -70,7 +70,7 @@ def _text(root, select: tuple[str, ...], remove: tuple[str, ...]) -> str:
         order = {el: i for i, el in enumerate(root.iter())}
         parts = sorted(set(matched), key=order.__getitem__)
         if not parts:
-            raise ExtractError("the select rules match nothing on the page")
+            raise ExtractError("the select rules match nothing on the page", no_text=True)
     writer = _Writer()
     for part in parts:
         _walk(part, writer)
