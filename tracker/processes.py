@@ -17,22 +17,21 @@ worker behind.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.forkserver
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures are imported where a pool starts: a check of a few
+# sources, which never starts one, does not load them
 
 MIN_SOURCES = 16  # below this, starting processes costs more than it saves
 NICE = 10
 ENGINE = ("tracker.reading", "tracker.extract.html", "tracker.compare")  # imported once, by the server
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 T = TypeVar("T")
 
@@ -47,8 +46,11 @@ class ProcessPool:
         self._executor: ProcessPoolExecutor | None = None
         self._closing: threading.Thread | None = None
         if processes > 0:
-            context = multiprocessing.get_context(START_METHOD)
-            if START_METHOD == "forkserver":
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context(start_method())
+            if context.get_start_method() == "forkserver":
                 context.set_forkserver_preload(list(ENGINE))
             self._executor = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker)
             # started aside: the server's start and the engine's imports overlap the caller's work
@@ -65,6 +67,8 @@ class ProcessPool:
     def submit(self, function: Callable[..., T], *args) -> Pending[T]:
         executor, future = self._executor, None
         if executor is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 future = executor.submit(_call, function, args)
             except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
@@ -76,6 +80,8 @@ class ProcessPool:
         on, in the calling thread."""
         items, done = list(items), 0
         if self._executor is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 for result in self._executor.map(function, items, chunksize=chunksize):
                     yield result
@@ -101,10 +107,13 @@ class ProcessPool:
         server starts with it blocked, and so does every worker it forks (a fork and an exec
         keep the signal mask): a terminal's Ctrl-C, sent to the whole process group, reaches
         only the process that handles it, never a process still starting up."""
+        import multiprocessing.forkserver
+        from concurrent.futures.process import BrokenProcessPool
+
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         executor = self._executor
         try:
-            if START_METHOD == "forkserver":
+            if start_method() == "forkserver":
                 multiprocessing.forkserver.ensure_running()
             if executor is not None:
                 executor.submit(os.getpid)
@@ -127,11 +136,20 @@ class Pending(Generic[T]):
 
     def result(self) -> T:
         if self._future is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 return self._future.result()
             except BrokenProcessPool:
                 pass
         return self._function(*self._args)
+
+
+def start_method() -> str:
+    """forkserver (decision record 9), or spawn on a system that has none."""
+    import multiprocessing
+
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def pool_size(sources: int) -> int:
@@ -142,6 +160,8 @@ def pool_size(sources: int) -> int:
 
 
 def _start_worker() -> None:
+    import multiprocessing
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the starting process's to handle
     os.nice(NICE)
     parent = multiprocessing.parent_process()
@@ -151,6 +171,8 @@ def _start_worker() -> None:
 
 def _exit_with(sentinel: int) -> None:
     """Wait for the starting process to end (its sentinel becomes readable), then end too."""
+    import multiprocessing.connection
+
     multiprocessing.connection.wait([sentinel])
     os._exit(1)
 
@@ -158,6 +180,8 @@ def _exit_with(sentinel: int) -> None:
 def _call(function: Callable[..., T], args: tuple) -> T:
     """In a worker: function(*args), its exception sent back only in a form the caller can
     rebuild. An exception that does not survive a pickle round trip would break the pool."""
+    import pickle
+
     try:
         return function(*args)
     except Exception as error:
