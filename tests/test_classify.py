@@ -451,6 +451,39 @@ def test_an_enumeration_that_grows_or_shrinks_inside_a_reworded_statement(lang, 
     assert reason.detail.startswith(quoted)
 
 
+@pytest.mark.parametrize(
+    "lang, old, new, gained",
+    [
+        ("en", "To open an account you give us basic details, such as your e-mail address, your date of birth "
+         "and a password.", "To open an account you give us basic details, such as your phone number, your "
+         "e-mail address and your date of birth.",
+         "your phone number"),
+        ("fr", "Notre transporteur reçoit les données utiles : votre nom, votre adresse et votre historique "
+         "d'achats.", "Notre transporteur reçoit les données utiles : votre géolocalisation, votre nom et "
+         "votre adresse.",
+         "votre géolocalisation"),
+        ("de", "Wir speichern Kontodaten, etwa Ihren Namen, Ihre Anschrift und Ihre Kundennummer.",
+         "Wir speichern Kontodaten, etwa Ihre Standortdaten, Ihren Namen und Ihre Anschrift.",
+         "Ihre Standortdaten"),
+    ],
+)
+def test_an_item_added_in_one_place_and_another_dropped_elsewhere_is_not_a_rewording(lang, old, new, gained):
+    """A list that gains one thing and loses another elsewhere is no longer the same list;
+    a tie counts as weaker, so a reader sees the gain."""
+    result = verdict(lang, old, new)
+    assert result.type == "weakened"
+    assert gained in " ".join(r.detail for r in result.reasons)
+
+
+def test_an_item_lengthened_or_inflected_is_the_same_item():
+    result = verdict(
+        "de",
+        "Sie können Fotos, Videos, Audio, Text und andere Inhalte veröffentlichen.",
+        "Sie können Ihre Fotos, Videos, Audiodateien, Texte und andere Inhalte veröffentlichen.",
+    )
+    assert result.type == "reworded"
+
+
 def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
     old = "Nous conservons vos nom, adresse électronique, numéro de téléphone et adresse postale, puis les supprimons."
     new = "Nous conservons vos nom, e-mail, téléphone et adresse postale, puis les supprimons."

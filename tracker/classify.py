@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -566,24 +567,51 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     added_keys = new_items.keys() - old_items.keys()
     dropped_keys = old_items.keys() - new_items.keys()
     old_known, new_known = set(shared), set(shared)
-    for key in sorted(added_keys):  # an item reworded ("données de compte" -> "informations de compte")
-        twin = next((d for d in sorted(dropped_keys) if 2 * len(set(key) & set(d)) >= max(len(key), len(d))), None)
-        if twin:
-            added_keys.discard(key)
-            dropped_keys.discard(twin)
-            new_known.add(key)
-            old_known.add(twin)
+    alias: dict[Item, Item] = {}  # an item of the new wording -> the old item it rewords
+
+    def pair(same: Callable[[Item, Item], bool]) -> None:
+        for key in sorted(added_keys):
+            if twin := next((d for d in sorted(dropped_keys) if same(key, d)), None):
+                added_keys.discard(key)
+                dropped_keys.discard(twin)
+                new_known.add(key)
+                old_known.add(twin)
+                alias[key] = twin
+
+    pair(_twins)  # an item reworded ("données de compte" -> "informations de compte")
+    # an item put in the place of another ("e-mail" where "adresse électronique" stood)
+    pair(lambda key, dropped: _same_place(_neighbours(new_order, key, alias), _neighbours(old_order, dropped, {})))
     # only beside an item both lists hold (or beside such a piece) is a piece part of the
     # list, not of a clause around it
     added = [new_items[k] for k in _in_the_list(new_order, added_keys, new_known)]
     dropped = [old_items[k] for k in _in_the_list(old_order, dropped_keys, old_known)]
-    if len(added) == len(dropped):
-        return []
-    wider = len(added) > len(dropped)
-    items = added if wider else dropped
-    words = "', '".join(sorted(items, key=(new if wider else old).find))
-    return [_scope_reason(before, wider, " ".join(items), words, wider, language,
-                          bans=_forbids_list(old, before), guards=_grants_list(before, language))]
+    bans, guards = _forbids_list(old, before), _grants_list(before, language)
+    out = []
+    for wider, items, text in ((True, added, new), (False, dropped, old)):
+        if items:
+            words = "', '".join(sorted(items, key=text.find))
+            out.append(_scope_reason(before, wider, " ".join(items), words, wider, language,
+                                     bans=bans, guards=guards))
+    return out
+
+
+def _twins(one: Item, other: Item) -> bool:
+    """Two items that name the same thing: half their words shared, or one inside the other
+    ("Text" -> "Texte", "désactiver" -> "une fonction permettant de désactiver"), a word
+    matching another that begins with it."""
+    shared = sum(any(a.startswith(b) or b.startswith(a) for b in other) for a in one)
+    return 2 * shared >= max(len(one), len(other)) or shared == min(len(one), len(other))
+
+
+def _neighbours(order: list[Item | None], item: Item, alias: dict[Item, Item]) -> tuple[Item | None, Item | None]:
+    """The pieces before and after an item's first place in a list, as the old wording keys them."""
+    i = order.index(item)
+    before, after = order[i - 1] if i else None, order[i + 1] if i + 1 < len(order) else None
+    return alias.get(before, before), alias.get(after, after)
+
+
+def _same_place(one: tuple[Item | None, Item | None], other: tuple[Item | None, Item | None]) -> bool:
+    return any(a is not None and a == b for a, b in zip(one, other, strict=True))
 
 
 def _forbids_list(text: str, reading: Reading) -> bool:
