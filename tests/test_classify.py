@@ -484,6 +484,27 @@ def test_an_item_lengthened_or_inflected_is_the_same_item():
     assert result.type == "reworded"
 
 
+@pytest.mark.parametrize(
+    "lang, narrow, wide, words",
+    [
+        ("en", "Our partners read the cookies on your device, except those that hold health data.",
+         "Our partners read the cookies on your device.", "except"),
+        ("fr", "Nos partenaires lisent les traceurs de votre appareil, à l'exception de ceux qui contiennent "
+         "des données de santé.", "Nos partenaires lisent les traceurs de votre appareil.", "à l'exception de"),
+        ("de", "Unsere Partner lesen die Cookies auf Ihrem Gerät aus, außer solchen mit Gesundheitsdaten.",
+         "Unsere Partner lesen die Cookies auf Ihrem Gerät aus.", "außer"),
+    ],
+)
+def test_a_practice_that_stops_leaving_something_out_is_weaker(lang, narrow, wide, words):
+    """In a prohibition an exception is a loophole; in a practice it is a limit, so dropping
+    it widens what the company does."""
+    dropped = verdict(lang, narrow, wide)
+    assert dropped.type == "weakened"
+    assert [r.code for r in dropped.reasons] == ["carve-out-removed"]
+    assert words in dropped.reasons[0].detail
+    assert verdict(lang, wide, narrow).type == "strengthened"
+
+
 def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
     old = "Nous conservons vos nom, adresse électronique, numéro de téléphone et adresse postale, puis les supprimons."
     new = "Nous conservons vos nom, e-mail, téléphone et adresse postale, puis les supprimons."

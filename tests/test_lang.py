@@ -59,6 +59,10 @@ def test_ordinary_phrases_holding_cue_words_are_read_as_no_cue(code):
         ("en", "Whether or not you have an account, we log the pages you visit.", "We log the pages you visit."),
         ("de", "Ob Sie ein Konto haben oder nicht, wir speichern die besuchten Seiten.",
          "Wir speichern die besuchten Seiten."),
+        ("fr", "Nous stockons des données non personnelles sur votre appareil.",
+         "Nous stockons des données non personnelles et des identifiants sur votre appareil."),
+        ("de", "Wir verarbeiten nicht personenbezogene Daten für Statistiken.",
+         "Wir verarbeiten nicht personenbezogene Daten und Kennungen für Statistiken."),
     ],
 )
 def test_a_rewording_around_an_ordinary_phrase_is_no_lost_promise(lang, old, new):

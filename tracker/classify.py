@@ -257,7 +257,7 @@ def _reasons(old: str, new: str, language: Language, regrouped: bool) -> list[tu
     before, after = read(old, language), read(new, language)
     reasons = [
         *_restriction(before, after),
-        *_presence(before, after),
+        *_presence(before, after, language),
         *_modality(before, after),
         *_consent(before, after),
         *_retention(before, after),
@@ -267,7 +267,8 @@ def _reasons(old: str, new: str, language: Language, regrouped: bool) -> list[tu
             *_verbs(before, after, language),
             *_swaps(before, after, language),
         ]
-        reasons += _lists(old, new, before, language) or _scope(old, new, before, after, language)
+        if before.has("exception") == after.has("exception"):  # else the words added or dropped are what it excepts
+            reasons += _lists(old, new, before, language) or _scope(old, new, before, after, language)
     return reasons
 
 
@@ -348,16 +349,22 @@ def _restriction_cue(reading: Reading) -> str:
     return next((c for c in ("exclusivity", "absolute", "negation") if reading.has(c)), "consent")
 
 
-def _presence(before: Reading, after: Reading) -> list[tuple[str, _Why]]:
+def _presence(before: Reading, after: Reading, language: Language) -> list[tuple[str, _Why]]:
     """Cues that weaken by appearing (hedges, exceptions) or by vanishing (time rights, notice)."""
     out = []
+    exception = (WEAKENED, "exception-added"), (STRENGTHENED, "exception-removed")
+    plain_practice = before.has("exposing") and not (before.negated or before.restricted or before.protective)
+    excepting = " ".join(words for _, words in before.found["exception"] + after.found["exception"])
+    if plain_practice and language.pattern("carve_out").search(excepting):
+        # "we read your files, except health data": what a practice leaves out limits it
+        exception = (STRENGTHENED, "carve-out-added"), (WEAKENED, "carve-out-removed")
     time_right = (STRENGTHENED, "time-right-added"), (WEAKENED, "time-right-dropped")
     if not (before.has("user_right") or after.has("user_right") or before.protective):
         # "We may change this policy at any time": the latitude is the company's.
         time_right = (WEAKENED, "time-latitude-added"), (STRENGTHENED, "time-latitude-removed")
     for category, gained, lost in (
         ("hedge", (WEAKENED, "qualifier-added"), (STRENGTHENED, "qualifier-removed")),
-        ("exception", (WEAKENED, "exception-added"), (STRENGTHENED, "exception-removed")),
+        ("exception", *exception),
         ("time_right", *time_right),
         ("notice", (STRENGTHENED, "notice-added"), (WEAKENED, "notice-dropped")),
     ):
