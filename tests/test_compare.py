@@ -212,6 +212,32 @@ def test_each_change_says_whether_it_is_about_personal_data(lang, old, new, abou
     assert change.to_dict()["about"] == about
 
 
+_SUBPROCESSORS = "## Sub-processors\n\n| Name | Purpose |\n| --- | --- |\n| Hostly | Hosting |\n"
+
+
+@pytest.mark.parametrize(
+    "lang, old, new, gone",
+    [
+        ("en", _SUBPROCESSORS + "| Mailbird | Newsletters |\n", _SUBPROCESSORS, "| Mailbird | Newsletters |"),
+        ("fr", "## Les destinataires de vos données\n\n- Transports Durand\n- Banque Martin\n",
+         "## Les destinataires de vos données\n\n- Transports Durand\n", "Banque Martin"),
+        ("de", "## Empfänger\n\n- Paketdienst Meyer\n- Druckerei Schulz\n",
+         "## Empfänger\n\n- Paketdienst Meyer\n", "Druckerei Schulz"),
+    ],
+)
+def test_a_recipient_dropped_from_the_list_of_recipients_is_a_removal(lang, old, new, gone):
+    """A row or an item under a heading about recipients names someone who gets the data,
+    though it has no verb."""
+    [change] = compare(old, new, lang)
+    assert (change.type, change.old) == ("removed", gone)
+    assert change.to_dict()["about"] == "personal-data"
+
+
+def test_a_short_item_under_another_heading_is_no_pledge():
+    old = "## Our offices\n\n- Lyon\n- Nantes\n"
+    assert compare(old, "## Our offices\n\n- Lyon\n", "en") == []
+
+
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 _REAL = sorted(CORPUS.glob("robustness/*/*/*.md"))[::7]  # real texts of many documents, read, never copied
 

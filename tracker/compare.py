@@ -15,7 +15,7 @@ from functools import cache
 from tracker import lang as languages
 from tracker.align import align, key
 from tracker.classify import STRENGTHENED, WEAKENED, Reason, classify
-from tracker.pledges import Pledge, segment
+from tracker.pledges import Pledge, names_a_recipient, segment
 
 __all__ = ["Change", "Reason", "compare", "detect_language"]
 
@@ -103,6 +103,8 @@ def _about(change: Change, language: languages.Language) -> str:
     text = " ".join(texts)
     if any(language.pattern(c).search(text) for c in _ABOUT_DATA):
         return PERSONAL_DATA
+    if any(names_a_recipient(t, change.context, language.code) for t in texts):
+        return PERSONAL_DATA  # a sub-processor's row, a partner in the list of recipients
     generic = language.pattern("generic_practice")
     practices = language.pattern("exposing").finditer(text)
     return PERSONAL_DATA if any(not generic.fullmatch(m.group(0)) for m in practices) else OTHER

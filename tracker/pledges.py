@@ -23,6 +23,7 @@ _STOP = tuple(".!?;…")
 _TITLE_WORDS = 8  # a bold line this short is a heading even with a final stop
 # A sentence ends at . ! ? (…) followed by a space and an upper-case letter, digit or quote.
 _BOUNDARY = re.compile(r"([.!?…])([\"')\]*]*)\s+(?=[\"'(\[*]*[^\W_a-zß-ÿ]|\d)")
+RECIPIENT_WORDS = 15  # a row or an item naming a recipient; longer is a clause of its own
 _WRAPPED = 70  # a paragraph this long without a final stop is a line wrapped by a PDF
 _WORD = re.compile(r"[\w.'-]+")  # matched on the reversed text before a dot: the word that ends there
 _ALNUM = re.compile(r"[^\W_]")  # a letter or digit: str.isalnum, in one search
@@ -39,7 +40,7 @@ class Pledge:
     def is_commitment(self) -> bool:
         """Asked only of the pledges a comparison reports: most pledges of two versions
         are the same, and the question costs a few regex searches."""
-        return _is_commitment(self.text, self.lang)
+        return _is_commitment(self.text, self.lang) or names_a_recipient(self.text, self.context, self.lang)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,14 @@ def _is_abbreviation(before: str, language: Language) -> bool:
     if len(last) == 1 and last.isalpha():
         return True  # initials and "z. B.", "p. ex.", "S. 1"
     return language.ordinal_dot and last.isdigit()
+
+
+@lru_cache(maxsize=1 << 16)
+def names_a_recipient(text: str, context: str, code: str) -> bool:
+    """A short row or list item under a heading about recipients ("Sub-processors", "Les
+    destinataires de vos données") names someone who gets the data, verb or not."""
+    return (len(text.split()) <= RECIPIENT_WORDS and not text.endswith(_STOP)
+            and bool(load(code).pattern("recipients").search(context)))
 
 
 @lru_cache(maxsize=1 << 16)
