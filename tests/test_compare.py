@@ -212,6 +212,27 @@ def test_each_change_says_whether_it_is_about_personal_data(lang, old, new, abou
     assert change.to_dict()["about"] == about
 
 
+@pytest.mark.parametrize(
+    "lang, cell, sentence",
+    [
+        ("en", "Voice notes and photos", "We never keep voice notes on our servers."),
+        ("fr", "Notes vocales et photos", "Nous ne conservons jamais vos notes vocales sur nos serveurs."),
+        ("de", "Sprachnachrichten und Fotos", "Wir speichern Sprachnachrichten niemals auf unseren Servern."),
+    ],
+)
+def test_a_sentence_dropped_from_a_table_cell_is_a_removed_pledge(lang, cell, sentence):
+    table = "| Purpose | Data |\n| --- | --- |\n| Messaging | {} |\n"
+    old, new = table.format(f"{cell}<br><br>{sentence}"), table.format(cell)
+    assert [(c.type, c.old) for c in compare(old, new, lang)] == [("removed", sentence)]
+    assert [(c.type, c.new) for c in compare(new, old, lang)] == [("added", sentence)]
+
+
+def test_an_item_added_to_a_list_in_a_table_cell_still_widens_the_row():
+    table = "| Partner | Data |\n| --- | --- |\n| Advertisers | We share:<br>* your e-mail<br>* your age{} |\n"
+    [change] = compare(table.format(""), table.format("<br>* your location"), "en")
+    assert change.type == "weakened"
+
+
 _SUBPROCESSORS = "## Sub-processors\n\n| Name | Purpose |\n| --- | --- |\n| Hostly | Hosting |\n"
 
 

@@ -15,12 +15,14 @@ from functools import cache
 from tracker import lang as languages
 from tracker.align import align, key
 from tracker.classify import STRENGTHENED, WEAKENED, Reason, classify
-from tracker.pledges import Pledge, names_a_recipient, segment
+from tracker.pledges import Pledge, commits, names_a_recipient, segment, split_sentences
 
 __all__ = ["Change", "Reason", "compare", "detect_language"]
 
 Text = str | tuple[str, ...] | None
 PERSONAL_DATA, OTHER = "personal-data", "other"
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BULLETS = ("*", "-", "•", "–")
 _ABOUT_DATA = ("data_nouns", "protective", "consent", "opt_out", "user_right")
 
 
@@ -65,6 +67,12 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
         if key(old[i].text) == key(new[j].text):
             continue  # the same words, perhaps moved: not a change
         if _reportable([old[i], new[j]]) and not _cosmetic(old[i].text, new[j].text, language):
+            if moved := _sentences_between_cells(old[i].text, new[j].text, language):
+                # a sentence dropped from a table cell is a removed pledge, as from a paragraph
+                dropped, gained = moved
+                found += [(j, Change("removed", s, None, (), old[i].context)) for s in dropped]
+                found += [(j, Change("added", None, s, (), new[j].context)) for s in gained]
+                continue
             verdict = classify(old[i].text, new[j].text, language)
             change = Change(verdict.type, old[i].text, new[j].text, verdict.reasons, new[j].context)
             found.append((j, change))
@@ -93,6 +101,36 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
             found.append((j, Change("added", None, new[j].text, (), new[j].context)))
     found.sort(key=lambda item: item[0])
     return [replace(change, about=_about(change, language)) for _, change in found if change.type != "unchanged"]
+
+
+def _sentences_between_cells(old: str, new: str, language: languages.Language) -> tuple[list[str], list[str]] | None:
+    """The whole sentences that a table row drops from its cells (or adds to them) when nothing
+    else changed; None otherwise (the row is then classified as one unit)."""
+    if not (old.startswith("|") and new.startswith("|")):
+        return None
+    old_cells, new_cells = _cells(old, language), _cells(new, language)
+    if len(old_cells) != len(new_cells):
+        return None
+    dropped: list[str] = []
+    gained: list[str] = []
+    for before, after in zip(old_cells, new_cells, strict=True):
+        old_keys = [key(t) for t in before]
+        new_keys = [key(t) for t in after]
+        lost = [t for t, k in zip(before, old_keys, strict=True) if k not in new_keys]
+        won = [t for t, k in zip(after, new_keys, strict=True) if k not in old_keys]
+        if [k for k in old_keys if k in new_keys] != [k for k in new_keys if k in old_keys]:
+            return None  # the sentences they share were reworded or reordered
+        dropped += lost
+        gained += won
+    if bool(dropped) == bool(gained) or any(t.startswith(_BULLETS) for t in dropped + gained):
+        return None  # nothing moved, sentences reworded or a list grew: the row is one changed unit
+    return [t for t in dropped if commits(t, language.code)], [t for t in gained if commits(t, language.code)]
+
+
+def _cells(row: str, language: languages.Language) -> list[list[str]]:
+    """The sentences of each cell of a Markdown table row, a cell broken at <br> too."""
+    return [[s for part in _BREAK.split(cell) if part.strip() for s in split_sentences(part.strip(), language)]
+            for cell in row.strip().strip("|").split("|")]
 
 
 def _about(change: Change, language: languages.Language) -> str:

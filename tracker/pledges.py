@@ -40,7 +40,7 @@ class Pledge:
     def is_commitment(self) -> bool:
         """Asked only of the pledges a comparison reports: most pledges of two versions
         are the same, and the question costs a few regex searches."""
-        return _is_commitment(self.text, self.lang) or names_a_recipient(self.text, self.context, self.lang)
+        return commits(self.text, self.lang) or names_a_recipient(self.text, self.context, self.lang)
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def names_a_recipient(text: str, context: str, code: str) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)
-def _is_commitment(text: str, code: str) -> bool:
+def commits(text: str, code: str) -> bool:
     """Whether a unit speaks about personal data or what is done with it (memoized: two
     versions of a document share most of their sentences).
 
