@@ -233,6 +233,20 @@ def test_an_item_added_to_a_list_in_a_table_cell_still_widens_the_row():
     assert change.type == "weakened"
 
 
+@pytest.mark.parametrize(
+    "lang, advice",
+    [
+        ("en", "Do not post any personal data in a public review."),
+        ("fr", "Nous vous recommandons de ne pas publier vos données personnelles dans un avis public."),
+        ("de", "Eltern sollten die Nutzung unserer App durch ihre Kinder begleiten und ihre Daten schützen."),
+    ],
+)
+def test_advice_to_the_reader_is_no_pledge_to_lose(lang, advice):
+    kept = {"en": "We never sell your data.", "fr": "Nous ne vendons jamais vos données.",
+            "de": "Wir verkaufen Ihre Daten niemals."}[lang]
+    assert compare(f"{kept}\n\n{advice}\n", f"{kept}\n", lang) == []
+
+
 _SUBPROCESSORS = "## Sub-processors\n\n| Name | Purpose |\n| --- | --- |\n| Hostly | Hosting |\n"
 
 

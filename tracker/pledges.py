@@ -182,12 +182,13 @@ def commits(text: str, code: str) -> bool:
     """Whether a unit speaks about personal data or what is done with it (memoized: two
     versions of a document share most of their sentences).
 
-    A sentence that opens by pointing elsewhere ("Learn more about how we use…") or by
-    telling the document's own history ("This policy has been updated…") is not a pledge.
+    A sentence that opens by pointing elsewhere ("Learn more about how we use…"), by advising
+    the reader ("Do not post personal data you want to keep private") or by telling the
+    document's own history ("This policy has been updated…") is not a pledge.
     """
     language = load(code)
     opening = text.lstrip("*_[(# ")
-    if language.pattern("pointer").match(opening) or language.pattern("history_note").match(opening):
+    if any(language.pattern(c).match(opening) for c in ("pointer", "advice", "history_note")):
         return False
     text = language.pattern("document_names").sub(" ", text)  # "this privacy policy"
     if language.pattern("first_person").search(text) and language.pattern("second_person").search(
