@@ -505,6 +505,28 @@ def test_a_practice_that_stops_leaving_something_out_is_weaker(lang, narrow, wid
     assert verdict(lang, wide, narrow).type == "strengthened"
 
 
+@pytest.mark.parametrize(
+    "lang, old, new",
+    [
+        ("fr", "* Autres : titres téléchargés et temps d'écoute.",
+         "* Données d'usage : titres téléchargés, temps d'écoute, clics et parcours."),
+        ("en", "* Other: tracks downloaded and listening time.",
+         "* Usage data: tracks downloaded, listening time, clicks and journeys."),
+    ],
+)
+def test_things_downloaded_are_data_collected_not_a_right_to_download(lang, old, new):
+    """"Download" is a right only with the person's data as its object ("download your
+    data"); tracks a person downloaded are more data about them."""
+    assert verdict(lang, old, new).type == "weakened"
+
+
+def test_downloading_ones_own_data_is_still_a_right():
+    result = verdict("fr", "Vous pouvez télécharger vos données et vos factures.",
+                     "Vous pouvez télécharger vos données.")
+    assert result.type == "weakened"
+    assert [r.code for r in result.reasons] == ["right-narrowed"]
+
+
 def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
     old = "Nous conservons vos nom, adresse électronique, numéro de téléphone et adresse postale, puis les supprimons."
     new = "Nous conservons vos nom, e-mail, téléphone et adresse postale, puis les supprimons."

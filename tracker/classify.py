@@ -565,7 +565,7 @@ def _lists(old: str, new: str, before: Reading, language: Language) -> list[tupl
     data, recipients, purposes or countries ("name, e-mail" -> "name, ID number, e-mail")
     widen the statement; fewer narrow it. Items replaced one for one change nothing."""
     if not (before.has("exposing") or before.has("recipients") or before.protective or before.negated
-            or language.pattern("data_nouns").search(old)):
+            or language.pattern("data_nouns").search(old + " " + new)):
         return []
     (old_items, old_order), (new_items, new_order) = _items(old, language), _items(new, language)
     shared = old_items.keys() & new_items.keys()
