@@ -313,6 +313,13 @@ def test_an_address_hidden_by_a_cdn_is_the_same_address():
     assert compare(old, new, "en") == []
 
 
+def test_a_link_put_around_words_in_escaped_brackets_is_no_change():
+    old = "Write to our representative (e-mail: \\[address kept for privacy requests only\\]) about your data.\n"
+    new = ("Write to our representative (e-mail: [\\[address kept for privacy requests only\\]]"
+           "(mailto:rep@example.org)) about your data.\n")
+    assert compare(old, new, "en") == []
+
+
 def test_emphasis_written_with_underscores_is_no_change():
     old = "This privacy policy does _**not**_ apply to the apps of our partners, which collect your data.\n"
     new = "This privacy policy does not apply to the apps of our partners, which collect your data.\n"

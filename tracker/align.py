@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\([^)]*\)")  # link text may hold escaped brackets: [\[Email\]](mailto:…)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 # What a CDN's e-mail obfuscation shows instead of an address (Cloudflare's "[email protected]",
 # often as a Markdown link with escaped brackets): an address, like the ones _URL drops.
