@@ -527,6 +527,20 @@ def test_downloading_ones_own_data_is_still_a_right():
     assert [r.code for r in result.reasons] == ["right-narrowed"]
 
 
+@pytest.mark.parametrize(
+    "lang, old, new",
+    [
+        ("de", "Wir lehnen Anfragen ab, wenn sie Rechte anderer nicht wahren.",
+         "Wir lehnen Anfragen ab, wenn dadurch Rechte anderer nicht gewahrt werden."),
+        ("en", "We do not share your data with advertisers.", "We thus do not share your data with advertisers."),
+        ("fr", "Nous ne partageons pas vos données avec des annonceurs.",
+         "Nous ne partageons donc pas vos données avec des annonceurs."),
+    ],
+)
+def test_an_adverb_pointing_back_changes_no_prohibition(lang, old, new):
+    assert verdict(lang, old, new).type == "reworded"
+
+
 def test_items_reworded_one_for_one_leave_the_list_as_long_as_it_was():
     old = "Nous conservons vos nom, adresse électronique, numéro de téléphone et adresse postale, puis les supprimons."
     new = "Nous conservons vos nom, e-mail, téléphone et adresse postale, puis les supprimons."
