@@ -56,6 +56,7 @@ class Version:
     lang: str | None = None
     changes: tuple[dict, ...] = field(default=())
     third_parties: tuple[str, ...] = ()  # other sites the page contacted in a browser
+    via: str = ""  # "browser" when a browser fetched it: then third_parties were observed
 
     @property
     def date(self) -> str:
@@ -231,6 +232,7 @@ class Archive:
         lang: str | None,
         changes: list[dict],
         third_parties: tuple[str, ...] = (),
+        via: str = "",
         versions: list[Version] | None = None,
     ) -> Version:
         """Append a version whose text differs from the latest; call under lock().
@@ -253,6 +255,7 @@ class Archive:
             lang=lang,
             changes=tuple(changes),
             third_parties=tuple(third_parties),
+            via=via,
         )
         if not version.same_as:  # the folder is fsynced once, after its metadata is linked beside it
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"), sync_folder=False)

@@ -160,12 +160,21 @@ def history(ctx, key):
 @cli.command()
 @click.argument("key", metavar="SERVICE/DOCUMENT")
 @click.argument("version", required=False)
+@click.option("--practice", is_flag=True, help="Print what its page loaded and the pledges that contradicts.")
 @click.pass_context
-def show(ctx, key, version):
+def show(ctx, key, version, practice):
     """Print one version of a document (the latest by default)."""
     archive = _archive(ctx)
     service, document = _split_key(key)
-    click.echo(archive.text(service, document, archive.version(service, document, version)), nl=False)
+    chosen = archive.version(service, document, version)
+    if practice:  # of the chosen version, or of the latest one before it that a browser loaded
+        from tracker.practice import as_text, of_document
+
+        versions = archive.versions(service, document)
+        seen = of_document(archive, service, document, versions[: versions.index(chosen) + 1])
+        click.echo(as_text(seen), nl=False)
+        return
+    click.echo(archive.text(service, document, chosen), nl=False)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 from tracker.archive import Archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
+from tracker.site import practice as practice_shown
 from tracker.site.timeline import timeline
 from tracker.watchlist import Source
 
@@ -31,6 +32,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
     names = {s.service: s.name for s in services}
     build = _Build(out)
+    shown = practice_shown.read(archive, documents, names)
     build.write("style.css", (TEMPLATES / "style.css").read_text(encoding="utf-8"))
 
     keys = {c.path: _change_key(c) for c in changes}
@@ -39,8 +41,10 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
         build.write(path, text)
         build.manifest[path] = pending[path]
     for document in documents:
-        build.render_if_stale(document.path, _document_key(document), "document.html", lambda d=document: dict(
-            root="../../", title=f"{names[d.service]} · {d.document}", document=d,
+        practice = shown.by_document[f"{document.service}/{document.document}"]
+        key = _digest(_document_key(document), practice)
+        build.render_if_stale(document.path, key, "document.html", lambda d=document, p=practice: dict(
+            root="../../", title=f"{names[d.service]} · {d.document}", document=d, practice=p,
             pledges=_current_pledges(archive, d), feeds=_feeds_of(f"{d.service}/{d.document}/", "../../")))
     for service in services:
         build.render_if_stale(f"{service.service}/index.html", _service_key(service), "service.html",
@@ -49,7 +53,8 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     losses = [(c, item) for c in changes for item in c.losses]
     build.render("index.html", "index.html", root="", title="What changed in the promises",
                  losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
-                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
+                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""),
+                 contradictions=shown.contradictions)
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
                  sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
@@ -62,6 +67,8 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
                 build.manifest[path] = key
     for path, data in _data(services, changes).items():
         build.write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    for path, text in practice_shown.files(shown, base_url).items():
+        build.write(path, text)
     build.save()
     return out / "index.html"
 
