@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from tracker import notify
 from tracker.archive import Archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
@@ -57,7 +58,8 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
                  contradictions=shown.contradictions)
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
-                 sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
+                 sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources],
+                 notifications=notify.failures(archive))
     entries = feeds.EntryCache()
     for feed in _feeds(services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
@@ -216,10 +218,5 @@ def _data(services: list[model.Service], changes: list[model.Change]) -> dict[st
             }
             for s in services for d in s.documents
         ],
-        "data/changes.json": [
-            {"service": c.service, "document": c.document, "version": c.version.id,
-             "previous": c.previous.id, "date": c.version.fetched_at, "lang": c.lang,
-             "page": c.path, "changes": list(c.changes)}
-            for c in changes
-        ],
+        "data/changes.json": [c.to_dict() for c in changes],
     }
