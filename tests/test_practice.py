@@ -13,6 +13,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
+from tracker.browser import third_parties
 from tracker.cli import cli
 from tracker.practice import ruled_out
 from tracker.thirdparty import ADVERTISING, ANALYTICS, OTHER, SOCIAL, classify, registrable_domain
@@ -63,6 +64,8 @@ def test_hosts_are_classed_by_the_published_list_and_matched_by_registrable_doma
     assert classify("www.google-analytics.com").kind == ANALYTICS
     assert registrable_domain("www.bbc.co.uk") == "bbc.co.uk"  # the Public Suffix List, not the last two labels
     assert registrable_domain("127.0.0.1") == "127.0.0.1"
+    assert third_parties("https://www.example.co.uk/p", {"cdn.example.co.uk", "ads.other.co.uk"}) == (
+        "ads.other.co.uk",)  # the page's own site is no third party
     unlisted = classify("cdn.unknown-example.org")
     assert unlisted.kind == OTHER and unlisted.source.startswith("not in third-party-web")
 

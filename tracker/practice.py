@@ -112,9 +112,7 @@ def contradictions(
     and the version's text."""
     from tracker.pledges import segment
 
-    own = thirdparty.registrable_domain(_host(version.url))
-    hosts = tuple(thirdparty.classify(h) for h in version.third_parties
-                  if thirdparty.registrable_domain(h) != own)
+    hosts = tuple(map(thirdparty.classify, version.third_parties))  # other sites only (tracker.browser)
     found = []
     for pledge in segment(text, code) if hosts else ():
         kinds = ruled_out(pledge.text, code)
@@ -173,9 +171,3 @@ def _patterns(code: str) -> dict[str, re.Pattern[str]]:
     """The [practice] table of a language file, one regex per entry."""
     return {name: re.compile("|".join(lang.cue(p).source for p in phrases), re.IGNORECASE)
             for name, phrases in lang.table(code, "practice").items()}
-
-
-def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).hostname or ""

@@ -45,14 +45,15 @@ def source() -> str:
 
 def registrable_domain(host: str) -> str:
     """The part of a host name one owner registers ("bbc.co.uk" of "www.bbc.co.uk"); an IP
-    address, or a name under no public suffix ("localhost"), is its own."""
+    address, or a name of one label ("localhost"), is its own. A top-level domain the list
+    does not name is a public suffix (the list's default rule "*")."""
     host = host.lower().strip("[]").rstrip(".")
     try:
         ipaddress.ip_address(host)
         return host
     except ValueError:
         pass
-    return _extract()(host).top_domain_under_public_suffix or host
+    return _extract()(host).top_domain_under_public_suffix or ".".join(host.split(".")[-2:])
 
 
 def classify(host: str) -> Classification:
