@@ -124,6 +124,7 @@ def test_a_webhook_gets_one_signed_post_per_weakened_pledge_across_checks_and_a_
     check(server, NOT_ONLY, DELETE)  # unchanged
     tracker("check")  # a restart: a new run reads what was sent from the archive's state
     [(path, headers, body)] = receiver.posts
+    assert (workspace / "watchlist.toml").stat().st_mode & 0o077 == 0  # it holds a key now
     assert headers[SIGNATURE] == "sha256=" + hmac.new(b"k3y", body, hashlib.sha256).hexdigest()
     tracker("build")
     [change] = json.loads((workspace / "site/data/changes.json").read_text())
@@ -238,3 +239,31 @@ def test_a_run_killed_while_sending_sends_again_once(server, workspace, receiver
     assert len(receiver.posts) == 2
     assert receiver.posts[0][1][DELIVERY] == receiver.posts[1][1][DELIVERY]
     assert receiver.posts[0][2] == receiver.posts[1][2]
+
+
+def test_tracker_run_notifies_the_changes_it_records(server, workspace, receiver):
+    import time
+
+    from tracker.schedule import run_forever
+
+    url = server.serve("/privacy", page(ONLY, CONTACT))
+    tracker("add", url, "--service", "Acme", "--document", "Privacy", "--select", "main", "--every", "1s")
+    tracker("notify", "add", receiver.url())
+    stop = threading.Event()
+    runner = threading.Thread(target=run_forever, daemon=True, args=(
+        workspace / "watchlist.toml", Archive(workspace / "snapshots"), workspace / "site"),
+        kwargs={"stop": stop, "log": lambda _: None})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (workspace / "site/index.html").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.serve("/privacy", page(NOT_ONLY, CONTACT))
+        while not receiver.posts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # another check or two: nothing more to send
+    finally:
+        stop.set()
+        runner.join(timeout=60)
+    [(_, _, body)] = receiver.posts
+    assert [c["type"] for c in json.loads(body)["changes"]] == ["weakened"]

@@ -5,6 +5,7 @@ the rest of the file as written.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -61,7 +62,10 @@ def _append(path: Path, target) -> None:
         if getattr(target, key) is not None:
             entry[key] = getattr(target, key)
     targets.append(entry)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    if target.secret or urlsplit(target.url).password:  # a key or a password: for the owner's eyes only
+        mode &= 0o700
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    tmp.chmod(0o600 if target.secret or "@" in target.url.partition("?")[0].partition("//")[2] else 0o644)
+    tmp.chmod(mode)
     tmp.replace(path)
