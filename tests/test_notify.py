@@ -267,3 +267,17 @@ def test_tracker_run_notifies_the_changes_it_records(server, workspace, receiver
         runner.join(timeout=60)
     [(_, _, body)] = receiver.posts
     assert [c["type"] for c in json.loads(body)["changes"]] == ["weakened"]
+
+
+def test_an_apprise_url_gets_one_notification_per_loss(server, workspace, receiver):
+    """Apprise's json:// service POSTs to our local receiver: what any Apprise service would get."""
+    watch(server, ONLY, DELETE)
+    url = receiver.url().replace("http://", "json://")
+    added = tracker("notify", "add", url)
+    assert added.exit_code == 0 and "Apprise json://…" in added.output
+    check(server, ONLY, DELETE)
+    check(server, NOT_ONLY, DELETE)
+    check(server, NOT_ONLY, DELETE)
+    [(_, _, body)] = receiver.posts
+    sent = json.loads(body)
+    assert sent["title"] == "Pledge Tracker: Acme · privacy: 1 weakened" and "WEAKENED" in sent["message"]

@@ -23,10 +23,10 @@ def notify_group() -> None:
 @click.option("--only", type=click.Choice(["losses", "all"]), default="losses", show_default=True,
               help="losses: changes that remove or weaken a pledge; all: every change.")
 @click.option("--secret", help="Webhook: sign each POST with HMAC-SHA256 of this key.")
-@click.option("--every", help="E-mail: one digest per interval (1d, 12h…) instead of one message per change.")
+@click.option("--every", help="E-mail, Apprise: one digest per interval (1d, 12h…), not one message per change.")
 @click.pass_context
 def add_target(ctx, url, service, only, secret, every):
-    """Send changes to URL: http(s):// (a webhook), mailto: or smtp:// (e-mail)."""
+    """Send changes to URL: http(s):// (a webhook), mailto: or smtp:// (e-mail), or an Apprise URL."""
     from tracker import notify
     from tracker.watchlist import slugify
 

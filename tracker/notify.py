@@ -1,5 +1,6 @@
 """Notifications: each change told once to each target of the watchlist's [notify] table,
-by webhook (a JSON POST, signed with HMAC-SHA256 when a secret is set) or by e-mail.
+by webhook (a JSON POST, signed with HMAC-SHA256 when a secret is set), by e-mail, or
+through Apprise when it is installed (any service it knows).
 
 Exactly once across crashes: before a send, the change is written as "sending" to
 _state/notify.json (durably), after it as "sent". A run that finds a change still
@@ -45,7 +46,7 @@ class Target:
     service: str | None = None  # only this service's changes
     only: str = LOSSES  # "losses": changes that remove or weaken a pledge; "all": every change
     secret: str | None = None  # webhook: the key of the signature
-    every: str | None = None  # e-mail: one digest per interval instead of one message per change
+    every: str | None = None  # e-mail, Apprise: one digest per interval instead of one message per change
 
     @property
     def scheme(self) -> str:
@@ -61,6 +62,8 @@ class Target:
         if self.scheme in ("smtp", "smtps"):
             to = parse_qs(parts.query).get("to", [""])[0]
             return f"e-mail to …@{to.rpartition('@')[2]} via {parts.hostname}"
+        if self.scheme not in WEBHOOK_SCHEMES:
+            return f"Apprise {self.scheme}://…"
         port = f":{parts.port}" if parts.port else ""
         return f"webhook {self.scheme}://{parts.hostname}{port}/…"
 
@@ -112,15 +115,16 @@ def check_target(target: Target) -> Target:
         if not parts.hostname:
             raise WatchlistError("a webhook URL needs a host: http(s)://host/path")
         if target.every:
-            raise WatchlistError("every (a digest) is for e-mail targets only")
+            raise WatchlistError("every (a digest) is for e-mail and Apprise targets, not webhooks")
     elif target.scheme == "mailto":
         if "@" not in parts.path:
             raise WatchlistError("a mailto: URL needs an address: mailto:someone@example.org")
     elif target.scheme in ("smtp", "smtps"):
         if not parts.hostname or "@" not in parse_qs(parts.query).get("to", [""])[0]:
             raise WatchlistError("an smtp:// URL needs a server and an address: smtp://host:587?to=someone@example.org")
-    else:
-        raise WatchlistError("a notification URL starts with http://, https://, mailto:, smtp:// or smtps://")
+    elif not _apprise_knows(target.url):
+        raise WatchlistError("a notification URL starts with http://, https://, mailto:, smtp:// or smtps://, "
+                             "or is an Apprise URL (with Apprise installed: pip install apprise)")
     if target.only not in (LOSSES, ALL):
         raise WatchlistError(f"invalid only {target.only!r}: expected 'losses' or 'all'")
     if target.secret is not None and target.scheme not in WEBHOOK_SCHEMES:
@@ -257,8 +261,10 @@ def _send(target: Target, settings: Settings, changes: list) -> None:
     if target.scheme in WEBHOOK_SCHEMES:
         for change in changes:
             _post(target, change)
-    else:
+    elif target.scheme in MAIL_SCHEMES:
         _mail(target, settings, changes)
+    else:
+        _apprise(target, changes)
 
 
 def _post(target: Target, change) -> None:
@@ -327,28 +333,67 @@ def _message(target: Target, settings: Settings, changes: list):
     from email.message import EmailMessage
     from email.utils import formatdate, make_msgid
 
-    from tracker.report import dicts_as_text, environment
+    from tracker.report import environment
 
     parts = urlsplit(target.url)
     to = unquote(parts.path) if target.scheme == "mailto" else parse_qs(parts.query)["to"][0]
     sender = settings.sender if target.scheme == "mailto" else parse_qs(parts.query).get("from", [settings.sender])[0]
     message = EmailMessage()
-    if target.every:
-        message["Subject"] = f"Pledge Tracker digest: {len(changes)} change{'s' * (len(changes) != 1)}"
-    else:
-        change = changes[0]
-        message["Subject"] = f"Pledge Tracker: {change.service_name} · {change.document}: {change.summary}"
+    message["Subject"] = _subject(target, changes)
     message["From"], message["To"] = sender, to
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     unsubscribe = settings.unsubscribe or f"mailto:{sender}?subject=unsubscribe%20{to}"
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
-    message.set_content("\n\n".join(f"{c.service_name} · {c.document}, {c.version.date}: {c.summary}\n\n"
-                                    + dicts_as_text(c.changes) for c in changes))
+    message.set_content(_text(changes))
     entry = environment().get_template("entry.html")  # what a feed entry shows of a change
     message.add_alternative("<!doctype html><html><body>" + "<hr>".join(entry.render(change=c) for c in changes)
                             + "</body></html>", subtype="html")
     return message
+
+
+def _apprise(target: Target, changes: list) -> None:
+    """Any service Apprise knows (Matrix, Slack, ntfy…); it says only whether it worked."""
+    import apprise
+
+    _quiet_apprise()
+    sender = apprise.Apprise()
+    sender.add(target.url)
+    if not sender.notify(title=_subject(target, changes), body=_text(changes), body_format=apprise.NotifyFormat.TEXT):
+        raise NotifyError("Apprise could not send it")
+
+
+def _apprise_knows(url: str) -> bool:
+    try:
+        import apprise
+    except ImportError:
+        return False
+    _quiet_apprise()
+    return apprise.Apprise.instantiate(url) is not None
+
+
+def _quiet_apprise() -> None:
+    """Apprise logs what it meets, URLs included: none of it reaches our logs or stderr."""
+    import logging
+
+    logger = logging.getLogger("apprise")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
+def _subject(target: Target, changes: list) -> str:
+    if target.every:
+        return f"Pledge Tracker digest: {len(changes)} change{'s' * (len(changes) != 1)}"
+    change = changes[0]
+    return f"Pledge Tracker: {change.service_name} · {change.document}: {change.summary}"
+
+
+def _text(changes: list) -> str:
+    from tracker.report import dicts_as_text
+
+    return "\n\n".join(f"{c.service_name} · {c.document}, {c.version.date}: {c.summary}\n\n"
+                        + dicts_as_text(c.changes) for c in changes)
 
 
 def _tls():
