@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
+from conftest import page
 
-from tests.conftest import page
 from tracker.archive import Archive
 from tracker.cli import cli
 from tracker.notify import SIGNATURE, after_check

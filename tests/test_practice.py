@@ -13,7 +13,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from tracker.browser import third_parties
+from tracker.browser import CHROMIUM, third_parties
 from tracker.cli import cli
 from tracker.practice import ruled_out
 from tracker.thirdparty import ADVERTISING, ANALYTICS, OTHER, SOCIAL, classify, registrable_domain
@@ -30,8 +30,6 @@ def policy(*extra: str, script: str = "") -> str:
 
 @pytest.fixture
 def chromium():
-    from tests.test_browser_fetch import CHROMIUM
-
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
 

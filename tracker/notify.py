@@ -102,7 +102,10 @@ def settings(watchlist: Path) -> Settings:
         if unknown or "url" not in entry:
             what = f"unknown key(s) {', '.join(sorted(unknown))}" if unknown else "no url"
             raise WatchlistError(f"[[{NOTIFY}.target]] #{n}: {what}")
-        targets.append(check_target(Target(**entry)))
+        try:
+            targets.append(check_target(Target(**entry)))
+        except WatchlistError as error:
+            raise WatchlistError(f"[[{NOTIFY}.target]] #{n}: {error}") from None
     return Settings(tuple(targets), table.get("smtp", Settings.smtp), table.get("from", Settings.sender),
                     table.get("unsubscribe"))
 
@@ -216,7 +219,11 @@ def failures(archive: Archive) -> list[dict]:
 def before_check(archive: Archive, watchlist: Path, log: Callable[[str], None] = print) -> None:
     """start() for the targets of a watchlist; a problem is logged, never raised: notifications
     never fail a check."""
-    _safely(archive, log, lambda: start(archive, settings(watchlist).targets))
+    try:
+        targets = settings(watchlist).targets
+    except WatchlistError:
+        return  # after_check() says what is wrong with them, once
+    _safely(archive, log, lambda: start(archive, targets))
 
 
 def after_check(archive: Archive, watchlist: Path, sources, changed: bool = True,
