@@ -281,3 +281,53 @@ def test_an_apprise_url_gets_one_notification_per_loss(server, workspace, receiv
     [(_, _, body)] = receiver.posts
     sent = json.loads(body)
     assert sent["title"] == "Pledge Tracker: Acme · privacy: 1 weakened" and "WEAKENED" in sent["message"]
+
+
+def test_a_password_goes_to_the_mail_server_only_after_starttls(server, workspace, monkeypatch):
+    """A real TLS handshake: the server's certificate comes from a test authority (trustme)
+    that the environment names, as a company's own authority would be named."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    authority.cert_pem.write_to_path(str(workspace / "authority.pem"))
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)  # it would come first
+    monkeypatch.setenv("SSL_CERT_FILE", str(workspace / "authority.pem"))
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=auth_data.password == b"pw-s3cret")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
+                            authenticator=authenticator, auth_required=True)
+    controller.start()
+    try:
+        watch(server, ONLY)
+        tracker("notify", "add", f"smtp://bot:pw-s3cret@127.0.0.1:{port}?to=alice@example.org&from=bot@example.org")
+        check(server, ONLY)
+        result = check(server, NOT_ONLY)
+    finally:
+        controller.stop()
+    assert logins == [(b"bot", b"pw-s3cret", True)]
+    assert [m["Subject"] for m in mailbox.messages] == ["Pledge Tracker: Acme · privacy: 1 weakened"]
+    assert "s3cret" not in result.output
+
+
+def test_a_password_is_never_sent_to_a_mail_server_without_starttls(server, workspace, smtp):
+    port = smtp.server.rsplit(":", 1)[1]
+    watch(server, ONLY)
+    tracker("notify", "add", f"smtp://bot:pw-s3cret@127.0.0.1:{port}?to=alice@example.org")
+    check(server, ONLY)
+    result = check(server, NOT_ONLY)
+    assert smtp.messages == [] and "offers no STARTTLS: the password is not sent in clear" in result.output
+    assert "s3cret" not in result.output
