@@ -20,7 +20,8 @@ from conftest import page
 
 from tracker.archive import Archive
 from tracker.cli import cli
-from tracker.notify import SIGNATURE, after_check
+from tracker.notify import after_check
+from tracker.senders import SIGNATURE
 
 ONLY = "We only use your email address to send receipts."
 NOT_ONLY = "We use your email address to send receipts."
@@ -216,7 +217,7 @@ def test_a_run_killed_while_sending_sends_again_once(server, workspace, receiver
     import sys
     import time
 
-    from tracker.notify import DELIVERY
+    from tracker.senders import DELIVERY
 
     watch(server, ONLY, DELETE)
     tracker("notify", "add", receiver.url())
