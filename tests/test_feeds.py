@@ -311,7 +311,8 @@ def test_hostile_page_shows_as_text_on_every_page_and_in_every_feed(server, tmp_
             for e in parsed.entries
             for c in e.get("content", [])
         )
-        assert HOSTILE_TRICKS in shown, f"the hostile text is not shown as text in {path}"
+        if path.name != "practice.atom":  # the feed of contradictions: this page contradicts nothing
+            assert HOSTILE_TRICKS in shown, f"the hostile text is not shown as text in {path}"
     change = site / "evil" / "privacy" / f"{watch.archive.version('evil', 'privacy').id}.html"
     for path in (site / "index.html", change, site / "evil" / "privacy" / "index.html"):
         assert HOSTILE_TRICKS in lxml.html.parse(str(path)).getroot().text_content(), path

@@ -24,7 +24,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +39,7 @@ _TMP_NUMBERS = itertools.count()  # with the pid, a name no other writer uses
 _VERSION_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$")
 STATES = "_state/checks.json"
 ERRORS = "_state/errors.log"  # tracebacks of unexpected failures, newest last
+NOTIFIED = "_state/notify.json"  # what was sent to which notification target (tracker.notify)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Version:
     lang: str | None = None
     changes: tuple[dict, ...] = field(default=())
     third_parties: tuple[str, ...] = ()  # other sites the page contacted in a browser
+    via: str = ""  # "browser" when a browser fetched it: then third_parties were observed
 
     @property
     def date(self) -> str:
@@ -231,6 +233,7 @@ class Archive:
         lang: str | None,
         changes: list[dict],
         third_parties: tuple[str, ...] = (),
+        via: str = "",
         versions: list[Version] | None = None,
     ) -> Version:
         """Append a version whose text differs from the latest; call under lock().
@@ -253,6 +256,7 @@ class Archive:
             lang=lang,
             changes=tuple(changes),
             third_parties=tuple(third_parties),
+            via=via,
         )
         if not version.same_as:  # the folder is fsynced once, after its metadata is linked beside it
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"), sync_folder=False)
@@ -306,6 +310,26 @@ class Archive:
         """Replace the plan of next checks; not fsynced: it holds no history."""
         path = self.root / "_state" / "health.json"
         os.replace(_write_aside(path, _dump(health), durable=False), path)
+
+    @contextmanager
+    def notifications(self) -> Iterator[tuple[dict, Callable[[], None]]]:
+        """The record of notifications sent, and a function that writes it, under a lock held
+        for the block: two runs never send at once. Each write is durable (fsynced): it is
+        what keeps a change from being sent twice, or never, after a crash."""
+        path = self.root / NOTIFIED
+        with _flock(path.with_suffix(".lock")):
+            try:
+                record = json.loads(path.read_bytes())
+            except FileNotFoundError:
+                record = {}
+            except (OSError, ValueError) as error:
+                raise ArchiveError(f"unreadable state file {path}: {error}") from None
+
+            def save() -> None:
+                os.replace(_write_aside(path, _dump(record)), path)
+                _sync_folder(path.parent)
+
+            yield record, save
 
     # -- paths ---------------------------------------------------------------
 

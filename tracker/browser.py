@@ -7,7 +7,6 @@ checks run in a thread pool: so one thread owns Playwright and serves the pages
 asked for through a queue, one at a time, each answered through a Future.
 """
 
-import ipaddress
 import os
 import queue
 import threading
@@ -237,19 +236,9 @@ def _first_line(error: Exception) -> str:
 
 
 def third_parties(page_url: str, hosts) -> tuple[str, ...]:
-    """The hosts other than the page's own site, sorted.
+    """The hosts other than the page's own site, sorted: those of another registrable domain
+    (www.example.co.uk and cdn.example.co.uk are one site; IP addresses compare as they are)."""
+    from tracker.thirdparty import registrable_domain
 
-    "Own site" compares the last two labels of a name (a cheap stand-in for the
-    registrable domain: www.example.com and cdn.example.com are one site); IP
-    addresses compare as they are."""
-    own = _site(urlsplit(page_url).hostname or "")
-    return tuple(sorted({h.lower() for h in hosts if h and _site(h) != own}))
-
-
-def _site(host: str) -> str:
-    host = host.lower().strip("[]").rstrip(".")
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        return ".".join(host.split(".")[-2:])
+    own = registrable_domain(urlsplit(page_url).hostname or "")
+    return tuple(sorted({h.lower() for h in hosts if h and registrable_domain(h) != own}))

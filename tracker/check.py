@@ -134,7 +134,7 @@ def check_source(
                 if _is_challenge(page.snapshot):
                     raise FetchError("the site answered with a bot check (a challenge page)")
                 snapshot, parties = page.snapshot, page.third_parties
-                outcome = _record(source, archive, snapshot, known, checked_at, pool, parties)
+                outcome = _record(source, archive, snapshot, known, checked_at, pool, parties, VIA_BROWSER)
             except TrackerError as failure:
                 failure.args = (_in_browser(str(error), str(failure)),)
                 raise
@@ -193,7 +193,7 @@ def _is_challenge(snapshot: Snapshot) -> bool:
 
 def _record(
     source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime,
-    pool: ProcessPool, third_parties: tuple[str, ...] = (),
+    pool: ProcessPool, third_parties: tuple[str, ...] = (), via: str = "",
 ) -> Outcome:
     if _unchanged(snapshot, state):
         return Outcome(source, UNCHANGED)
@@ -231,6 +231,7 @@ def _record(
             lang=lang,
             changes=changes or [],
             third_parties=third_parties,
+            via=via,
             versions=versions,
         )
     return Outcome(source, CHANGED if latest else NEW, version=version)

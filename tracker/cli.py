@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from tracker.cli_import import import_declarations, import_history
+from tracker.cli_notify import notify_group
 from tracker.cli_watch import LANGS, add, pause_document, remove_document, resume_document
 from tracker.errors import ArchiveError, TrackerError, WatchlistError
 
@@ -95,14 +96,19 @@ def check(ctx, names, workers, allow_file):
 
     watchlist = _sources(ctx, required=True)
     sources = watchlist.select(names)
+    archive, warn = _archive(ctx), lambda line: click.echo(line, err=True)
     # started before the rest of the run is imported: its server loads the engine meanwhile
     with ProcessPool.for_run(len(sources)) as pool:
+        from tracker import notify
         from tracker.check import FAILED, HELD, check_all
         from tracker.progress import progress
 
+        notify.before_check(archive, ctx.obj["watchlist"], log=warn)
         with progress(len(sources), "checking") as advance:
-            outcomes = check_all(sources, _archive(ctx), workers=workers, allow_file=allow_file,
+            outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file,
                                  on_done=lambda _: advance(), pool=pool)
+    notify.after_check(archive, ctx.obj["watchlist"], watchlist.sources,
+                       changed=any(o.version for o in outcomes), log=warn)
     for outcome in outcomes:
         via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):
@@ -160,12 +166,21 @@ def history(ctx, key):
 @cli.command()
 @click.argument("key", metavar="SERVICE/DOCUMENT")
 @click.argument("version", required=False)
+@click.option("--practice", is_flag=True, help="Print what its page loaded and the pledges that contradicts.")
 @click.pass_context
-def show(ctx, key, version):
+def show(ctx, key, version, practice):
     """Print one version of a document (the latest by default)."""
     archive = _archive(ctx)
     service, document = _split_key(key)
-    click.echo(archive.text(service, document, archive.version(service, document, version)), nl=False)
+    chosen = archive.version(service, document, version)
+    if practice:  # of the chosen version, or of the latest one before it that a browser loaded
+        from tracker.practice import as_text, of_document
+
+        versions = archive.versions(service, document)
+        seen = of_document(archive, service, document, versions[: versions.index(chosen) + 1])
+        click.echo(as_text(seen), nl=False)
+        return
+    click.echo(archive.text(service, document, chosen), nl=False)
 
 
 @cli.command()
@@ -243,6 +258,7 @@ cli.add_command(pause_document)
 cli.add_command(resume_document)
 cli.add_command(import_declarations)
 cli.add_command(import_history)
+cli.add_command(notify_group)
 
 
 @cli.command()

@@ -140,7 +140,7 @@ class Network:
         """One SSLContext per run: loading the CA bundle costs more than a fetch."""
         with self._lock:
             if self._tls is None:
-                self._tls = _trusted_certificates()
+                self._tls = trusted_certificates()
             return self._tls
 
 
@@ -154,7 +154,7 @@ def _proxies_from_environment() -> dict[str, str]:
     return urllib.request.getproxies()
 
 
-def _trusted_certificates() -> ssl.SSLContext:
+def trusted_certificates() -> ssl.SSLContext:
     """The certificate authorities the environment names (a corporate CA, say), else certifi's:
     SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL reads them, REQUESTS_CA_BUNDLE as requests did."""
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")

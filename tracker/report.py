@@ -36,7 +36,12 @@ def _quotes(value) -> list[str]:
 
 def as_text(changes, color: bool = False) -> str:
     """A plain report, one block per change; coloured labels on a terminal."""
-    dicts = by_severity(c.to_dict() for c in changes)
+    return dicts_as_text((c.to_dict() for c in changes), color)
+
+
+def dicts_as_text(changes: Iterable[dict], color: bool = False) -> str:
+    """as_text() of changes as contract dicts (as the archive keeps them)."""
+    dicts = by_severity(changes)
     if not dicts:
         return "No pledge changed.\n"
     blocks = []

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tracker import notify
 from tracker.archive import Archive
 from tracker.check import CHANGED, FAILED, NEW, check_source
 from tracker.errors import TrackerError, WatchlistError, internal_error
@@ -80,6 +81,9 @@ def run_forever(
                     log(f"site not rebuilt: {error}")
                 except Exception as error:  # a bug: the run goes on, and the next change rebuilds
                     log("site not rebuilt: " + internal_error(error, archive.log_failure, "building the site"))
+        with build_lock:  # the change's notifications, and failed ones whose retry is due
+            notify.after_check(archive, watchlist, tuple(every.values()),
+                               changed=outcome.status in (NEW, CHANGED), log=log)
 
     def sync() -> None:
         """Add, reschedule or drop jobs after the watchlist file changed."""
@@ -118,6 +122,7 @@ def run_forever(
     # One batch for the whole run: a check's state is written with the others every few
     # seconds, not by rewriting the states file once per check.
     with archive.batch():
+        notify.before_check(archive, watchlist, log=log)
         sync()
         flush()
         scheduler.add_job(

@@ -22,6 +22,7 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 KEYS = {"name", "url", "select", "remove", "every", "lang", "browser", "paused"}
 AUTO, ALWAYS, NEVER = "auto", "always", "never"
 BROWSER_MODES = (AUTO, ALWAYS, NEVER)  # when a page is fetched with a browser
+NOTIFY = "notify"  # the table of notification targets (tracker.notify), not a service
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,14 @@ def _data(path: Path) -> dict:
                         keep=lambda encoded: "@" not in encoded)
 
 
+def section(path: Path, name: str) -> dict:
+    """A table of the watchlist file that is not a service (`notify`); {} when absent."""
+    found = _data(path).get(name, {})
+    if not isinstance(found, dict):
+        raise WatchlistError(f"{path}: [{name}] must be a table")
+    return found
+
+
 def _read(path: Path) -> tuple[str, dict]:
     """The text of the watchlist file ("" if there is none) and what it holds."""
     if not path.exists():
@@ -148,6 +157,8 @@ def _parse(path: Path, raw: bytes) -> tuple[str, dict]:
 def _watchlist(data: dict) -> Watchlist:
     sources, problems = [], []
     for service, documents in data.items():
+        if service == NOTIFY:
+            continue
         if not isinstance(documents, dict) or not all(isinstance(v, dict) for v in documents.values()):
             problems.append(f"[{service}] must hold one table per document, like [{service}.privacy-policy]")
             continue
@@ -194,6 +205,8 @@ def add(path: Path, source: Source, dry_run: bool = False) -> None:
     whole file (slow on a large watchlist; decision record 7)."""
     from tracker.extract.html import compile_selector
 
+    if source.service == NOTIFY:
+        raise WatchlistError(f"{NOTIFY!r} names the table of notification targets: choose another service name")
     check_url(source.url)
     parse_interval(source.every)
     check_browser(source.browser)

@@ -222,3 +222,10 @@ def detect(text: str) -> str:
 def _stopwords(code: str) -> frozenset[str]:
     """Enough of a language to recognize it, without compiling its cues."""
     return frozenset(_data(code)["stopwords"])
+
+
+def table(code: str, name: str) -> dict:
+    """A table of a language file read by a module other than the pledge engine (`practice`:
+    tracker.practice); {} when the language has none."""
+    with _LOADING:
+        return _data(code).get(name, {})

@@ -12,9 +12,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from tracker import notify
 from tracker.archive import Archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
+from tracker.site import practice as practice_shown
 from tracker.site.timeline import timeline
 from tracker.watchlist import Source
 
@@ -31,6 +33,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
     names = {s.service: s.name for s in services}
     build = _Build(out)
+    shown = practice_shown.read(archive, documents, names)
     build.write("style.css", (TEMPLATES / "style.css").read_text(encoding="utf-8"))
 
     keys = {c.path: _change_key(c) for c in changes}
@@ -39,8 +42,10 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
         build.write(path, text)
         build.manifest[path] = pending[path]
     for document in documents:
-        build.render_if_stale(document.path, _document_key(document), "document.html", lambda d=document: dict(
-            root="../../", title=f"{names[d.service]} · {d.document}", document=d,
+        practice = shown.by_document[f"{document.service}/{document.document}"]
+        key = _digest(_document_key(document), practice)
+        build.render_if_stale(document.path, key, "document.html", lambda d=document, p=practice: dict(
+            root="../../", title=f"{names[d.service]} · {d.document}", document=d, practice=p,
             pledges=_current_pledges(archive, d), feeds=_feeds_of(f"{d.service}/{d.document}/", "../../")))
     for service in services:
         build.render_if_stale(f"{service.service}/index.html", _service_key(service), "service.html",
@@ -49,10 +54,12 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     losses = [(c, item) for c in changes for item in c.losses]
     build.render("index.html", "index.html", root="", title="What changed in the promises",
                  losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
-                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
+                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""),
+                 contradictions=shown.contradictions)
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
-                 sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
+                 sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources],
+                 notifications=notify.failures(archive))
     entries = feeds.EntryCache()
     for feed in _feeds(services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
@@ -62,6 +69,8 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
                 build.manifest[path] = key
     for path, data in _data(services, changes).items():
         build.write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    for path, text in practice_shown.files(shown, base_url).items():
+        build.write(path, text)
     build.save()
     return out / "index.html"
 
@@ -209,10 +218,5 @@ def _data(services: list[model.Service], changes: list[model.Change]) -> dict[st
             }
             for s in services for d in s.documents
         ],
-        "data/changes.json": [
-            {"service": c.service, "document": c.document, "version": c.version.id,
-             "previous": c.previous.id, "date": c.version.fetched_at, "lang": c.lang,
-             "page": c.path, "changes": list(c.changes)}
-            for c in changes
-        ],
+        "data/changes.json": [c.to_dict() for c in changes],
     }

@@ -47,6 +47,12 @@ class Change:
     def summary(self) -> str:
         return ", ".join(f"{n} {kind}" for kind, n in self.counts) or "text changed, no pledge changed"
 
+    def to_dict(self) -> dict:
+        """The change as data/changes.json lists it and notifications send it."""
+        return {"service": self.service, "document": self.document, "version": self.version.id,
+                "previous": self.previous.id, "date": self.version.fetched_at, "lang": self.lang,
+                "page": self.path, "changes": list(self.changes)}
+
 
 @dataclass(frozen=True)
 class Document:

@@ -1,0 +1,77 @@
+"""Promises and practice on the site: each document's block, the home page's
+contradictions, data/practice.json and the feed of contradictions appearing or ending."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tracker import practice
+from tracker.archive import Archive
+from tracker.report import environment
+from tracker.site.feeds import ENTRIES, ID_PREFIX
+from tracker.site.model import Document
+
+FEED = "practice.atom"
+
+
+@dataclass(frozen=True)
+class Where:
+    """The document a contradiction is in, as the home page names and links it."""
+
+    path: str
+    name: str
+    document: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    by_document: dict[str, practice.Practice]  # by "service/document"
+    contradictions: list[tuple[Where, practice.Contradiction]]
+    events: list[practice.Event]  # newest first
+
+
+def read(archive: Archive, documents: list[Document], names: dict[str, str]) -> Shown:
+    by_document, found, events = {}, [], []
+    for d in documents:
+        seen = practice.of_document(archive, d.service, d.document, d.versions)
+        by_document[f"{d.service}/{d.document}"] = seen
+        where = Where(d.path, names.get(d.service, d.service), d.document, d.latest.lang or "en")
+        found.extend((where, c) for c in seen.contradictions)
+        events.extend(practice.events(archive, d.service, d.document, d.versions))
+    events.sort(key=lambda e: e.version.fetched_at, reverse=True)
+    return Shown(by_document, found, events)
+
+
+def files(shown: Shown, base_url: str = "") -> dict[str, str]:
+    """{path: text} of data/practice.json and the practice feed."""
+    import json
+
+    data = [p.to_dict() for _, p in sorted(shown.by_document.items())]
+    return {"data/practice.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
+            FEED: _feed(shown.events, base_url)}
+
+
+def _feed(events: list[practice.Event], base_url: str) -> str:
+    from feedgen.feed import FeedGenerator
+
+    base = base_url.rstrip("/") + "/" if base_url else ""
+    entry_html = environment().get_template("_practice.html").module.feed_entry
+    generator = FeedGenerator()
+    generator.id(f"{ID_PREFIX}practice")
+    generator.title("Pledge Tracker: promises contradicted by practice")
+    generator.link(href=f"{base}index.html", rel="alternate")
+    generator.language("en")
+    newest = datetime.fromisoformat(events[0].version.fetched_at) if events else datetime(2026, 1, 1, tzinfo=UTC)
+    generator.updated(newest)
+    for event in reversed(events[:ENTRIES]):
+        when = datetime.fromisoformat(event.version.fetched_at)
+        what = ", ".join(f"{n} contradiction{'s' * (n != 1)} {verb}" for n, verb in
+                         ((len(event.appeared), "appeared"), (len(event.ended), "ended")) if n)
+        entry = generator.add_entry()
+        entry.id(f"{ID_PREFIX}{event.key}")
+        entry.title(f"{event.service} · {event.document}: {what}")
+        entry.link(href=f"{base}{event.service}/{event.document}/index.html")
+        entry.published(when)
+        entry.updated(when)
+        entry.content(str(entry_html(event)), type="html")
+    return generator.atom_str(pretty=True).decode("utf-8")
