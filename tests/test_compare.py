@@ -194,6 +194,69 @@ def test_the_charter_story_is_read_as_losses():
     assert changes[2].reasons[0].detail.startswith("suppression de 'récupérer', 'supprimer' : ")
 
 
+_STORY_OLD = """# Charte de confidentialité de Medinova
+
+## Qui voit vos données
+
+Seuls vous et votre médecin pouvez consulter vos données de santé.
+
+Nous ne vendons jamais vos données à des tiers.
+
+## Sécurité
+
+Vos données sont chiffrées pendant leur transmission.
+
+Vos données sont chiffrées sur nos serveurs.
+
+## Usage
+
+Vos données servent uniquement à gérer vos rendez-vous et à vous envoyer des rappels.
+
+Nous conservons vos données pendant 1 an après votre dernier rendez-vous.
+
+## Vos droits
+
+Vous pouvez récupérer et supprimer vos données à tout moment.
+
+Nous vous informerons par e-mail avant toute modification de cette charte.
+"""
+_STORY_NEW = """# Charte de confidentialité de Medinova
+
+## Qui voit vos données
+
+Nous ne vendons pas vos données à des tiers, sauf à nos partenaires de confiance.
+
+## Sécurité
+
+Vos données sont chiffrées pendant leur transmission et sur nos serveurs.
+
+## Usage
+
+Vos données servent à gérer vos rendez-vous, à vous envoyer des rappels et à améliorer nos services.
+
+Nous conservons vos données pendant 3 ans après votre dernier rendez-vous.
+
+Les comptes inactifs depuis deux ans sont supprimés.
+
+## Vos droits
+
+Vous pouvez consulter les paramètres de votre compte à tout moment.
+
+Nous pouvons modifier cette charte.
+"""
+
+
+def test_a_longer_retelling_pairs_only_statements_about_the_same_thing():
+    """Every pledge of this charter changes, so no unchanged neighbour anchors the
+    alignment: "only you and your doctor" must not pair with the account-settings
+    sentence of another section, which rewords the right to retrieve and delete."""
+    found = [(c.type, c.old, c.new) for c in compare(_STORY_OLD, _STORY_NEW, "fr")]
+    assert sorted(kind for kind, _, _ in found) == ["added", "merged", "removed"] + ["weakened"] * 5
+    assert ("removed", "Seuls vous et votre médecin pouvez consulter vos données de santé.", None) in found
+    assert ("weakened", "Vous pouvez récupérer et supprimer vos données à tout moment.",
+            "Vous pouvez consulter les paramètres de votre compte à tout moment.") in found
+
+
 @pytest.mark.parametrize(
     "lang, old, new, about",
     [

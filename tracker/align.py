@@ -27,6 +27,8 @@ _TOKEN = re.compile(r"[^\W_]+")  # "_not_" (Markdown emphasis) is "not"
 
 SIMILAR = 60  # similarity (0-100) above which two pledges are the same pledge edited
 SIMILAR_IN_PLACE = 45  # lower bar for a pledge that stayed between the same neighbours
+STAYED = 5  # the bonus of a pledge that stayed between the same anchors
+SAME_SECTION = 10  # and of one that stayed under the same heading
 CANDIDATE = 40  # below this, two pledges are not even considered
 BEST = 5  # candidates kept per pledge: enough for pairing and merges, bounded work
 COVERED = 0.7  # share of a pledge's words found in a longer one for a merge or split
@@ -63,8 +65,12 @@ def key(text: str) -> str:
     return " ".join(_TOKEN.findall(plain(text).lower()))
 
 
-def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
-    """Pair the pledges of two versions; see the module docstring for the order of passes."""
+def align(
+    old: Sequence[str], new: Sequence[str], sections: tuple[Sequence[str], Sequence[str]] | None = None
+) -> Alignment:
+    """Pair the pledges of two versions; see the module docstring for the order of passes.
+    `sections`: the heading each pledge stands under, old and new; a pledge that kept its
+    section is preferred among pledges about as alike."""
     old_keys = [key(t) for t in old]
     new_keys = [key(t) for t in new]
     pairs = _identical(old_keys, new_keys)
@@ -74,7 +80,7 @@ def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
     new_left = [j for j in range(len(new)) if j not in paired_new]
     scores = _similarities(old_keys, new_keys, old_left, new_left)
     _about_the_same(scores, old_keys, new_keys)
-    _pair_similar(pairs, scores, old_left, new_left)
+    _pair_similar(pairs, scores, old_left, new_left, sections)
     # A duplicate that disappears (or appears) while one copy remains is not a change.
     old_set, new_set = set(old_keys), set(new_keys)
     old_left[:] = [i for i in old_left if old_keys[i] not in new_set]
@@ -183,8 +189,10 @@ def _pair_similar(
     scores: dict[tuple[int, int], float],
     old_left: list[int],
     new_left: list[int],
+    sections: tuple[Sequence[str], Sequence[str]] | None,
 ) -> None:
-    """Greedy best-first pairing; a pledge between the same anchors gets a lower bar."""
+    """Greedy best-first pairing; a pledge between the same anchors gets a lower bar, and
+    one that stayed between them or in its section weighs a little more."""
     anchors = sorted(pairs.items())
     anchor_old = [o for o, _ in anchors]
 
@@ -198,7 +206,8 @@ def _pair_similar(
     for (i, j), score in scores.items():
         placed = in_place(i, j)
         if score >= SIMILAR or (placed and score >= SIMILAR_IN_PLACE):
-            candidates.append((score + (5 if placed else 0), -abs(i - j), i, j))
+            same_section = sections is not None and sections[0][i] == sections[1][j]
+            candidates.append((score + STAYED * placed + SAME_SECTION * same_section, -abs(i - j), i, j))
     taken_new: set[int] = set()
     for _, _, i, j in sorted(candidates, reverse=True):
         if i not in pairs and j not in taken_new:

@@ -61,7 +61,8 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
     """
     language = languages.load(lang or detect_language(new_text or old_text))
     old, new = segment(old_text, language), segment(new_text, language)
-    alignment = align([p.text for p in old], [p.text for p in new])
+    sections = [p.context for p in old], [p.context for p in new]
+    alignment = align([p.text for p in old], [p.text for p in new], sections)
     found: list[tuple[float, Change]] = []
     for i, j in alignment.pairs:
         if key(old[i].text) == key(new[j].text):
