@@ -87,6 +87,30 @@ def test_twenty_documents_of_a_host_take_far_fewer_than_twenty_connections(serve
     assert len(connections) <= LOOPBACK_AT_ONCE  # at most that many at once, then kept alive
 
 
+def test_the_body_of_a_redirect_is_not_read(server):
+    """requests' Session reads a redirect's body whole, unpacked and without limit: an endless
+    one (or a gzip bomb) would never let the fetch go on."""
+    total, sent, done = 200 * 1024 * 1024, [], threading.Event()
+
+    def endless_redirect(h):
+        h.send_response(302)
+        h.send_header("Location", "/privacy")
+        h.end_headers()
+        h.close_connection = True
+        try:
+            while sum(sent) < total:
+                h.wfile.write(b"x" * 65536)
+                sent.append(65536)
+        except OSError:
+            pass
+        finally:
+            done.set()
+
+    server.serve("/privacy", POLICY)
+    assert fetch(server.serve("/moved", handler=endless_redirect), limits=FAST).content == POLICY.encode()
+    assert done.wait(5) and sum(sent) < total
+
+
 @pytest.fixture
 def authority(tmp_path, monkeypatch):
     """A certificate authority made for the test, the only one HTTPS trusts (SSL_CERT_FILE)."""

@@ -125,7 +125,9 @@ class Network:
         self._proxied = any(name.lower().endswith("_proxy") for name in os.environ)
 
     def get(self, url: str, headers: dict, auth: tuple | None, limits: Limits):
-        """The response to a GET of url, its body not read yet; redirects are not followed."""
+        """The response to a GET of url, its body not read yet. Sent through the Session's
+        adapter rather than Session.send, which reads the body of a redirect whole, unpacked
+        and without limit, even when told not to follow it."""
         import requests
 
         from tracker.session import proxies_for
@@ -134,9 +136,15 @@ class Network:
         proxy = proxies and requests.utils.select_proxy(url, proxies)
         if proxy:
             _check_url(proxy if "://" in proxy else f"http://{proxy}", "proxy")
+        session = self.session
         try:
-            return self.session.get(url, headers=headers, auth=auth, proxies=proxies, allow_redirects=False,
-                                    stream=True, timeout=(limits.connect_timeout, limits.read_timeout))
+            request = requests.PreparedRequest()
+            request.prepare(method="GET", url=url, headers={**session.headers, **headers}, auth=auth,
+                            cookies=session.cookies)
+            response = session.get_adapter(url).send(request, stream=True, verify=session.verify, proxies=proxies,
+                                                     timeout=(limits.connect_timeout, limits.read_timeout))
+            requests.cookies.extract_cookies_to_jar(session.cookies, request, response.raw)
+            return response
         except requests.exceptions.InvalidURL as error:
             raise FetchError(f"invalid URL: {_reason(_innermost(error))}") from None
         except requests.exceptions.ConnectTimeout:

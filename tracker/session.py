@@ -1,6 +1,7 @@
-"""The requests Session that the fetches of a run share (decision record 17): its cookie jar,
-its pools of kept-alive connections, the proxies and certificate authorities the environment
-names. Imported only by what fetches: requests takes about 70 ms to import.
+"""The requests Session that the fetches of a run share (decision record 17): its cookie jar
+(http.cookiejar's, whose lock lets fetch threads share it), its pools of kept-alive
+connections, the proxies and certificate authorities the environment names. Imported only by
+what fetches: requests takes about 70 ms to import.
 """
 
 import os
@@ -8,17 +9,16 @@ import ssl
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.cookies import RequestsCookieJar
 
 
 def new_session(headers: dict) -> requests.Session:
-    """A Session for one run. `trust_env` is off: proxies_for() reads the proxy variables, only
-    where one is set, and ~/.netrc is not read (no credentials are sent that a URL does not hold)."""
+    """A Session for one run: its headers, cookie jar, certificate authorities and adapter.
+    Requests go through its adapter (tracker.fetch), so requests reads nothing from the
+    environment (`trust_env`): proxies_for() reads the proxy variables, and ~/.netrc is not read
+    (no credentials are sent that a URL does not hold)."""
     session = requests.Session()
-    session.trust_env = False
     session.headers = headers
     session.verify = trusted_certificates()
-    session.cookies = SharedJar()
     # a pool for each of 64 hosts (requests keeps 10): the documents of a site are often far apart in a run
     adapter = VerifiedProxyAdapter(pool_connections=64)
     session.mount("http://", adapter)
@@ -36,15 +36,6 @@ def trusted_certificates() -> str | bool:
 def proxies_for(url: str) -> dict:
     """The proxies that http_proxy, https_proxy and no_proxy give for url, as requests reads them."""
     return requests.utils.get_environ_proxies(url)
-
-
-class SharedJar(RequestsCookieJar):
-    """A cookie jar that fetch threads share: requests lists a Session's cookies (to copy them
-    into each request) without the lock that guards their changes, so the list is taken under it."""
-
-    def __iter__(self):
-        with self._cookies_lock:
-            return iter(list(super().__iter__()))
 
 
 class VerifiedProxyAdapter(HTTPAdapter):
