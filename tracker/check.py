@@ -5,7 +5,8 @@ and nothing more: no parsing, no comparison.
 
 A source's `browser` mode says when its page is fetched with a browser: "auto"
 fetches plainly first and tries the browser once when the site refuses plain
-clients, sends them round in circles, or the select rules find no text; "always" and "never" mean what they say.
+clients, sends them round in circles, or the select rules find no text; "always"
+and "never" mean what they say.
 """
 
 import dataclasses
