@@ -5,7 +5,8 @@ and nothing more: no parsing, no comparison.
 
 A source's `browser` mode says when its page is fetched with a browser: "auto"
 fetches plainly first and tries the browser once when the site refuses plain
-clients or the select rules find no text; "always" and "never" mean what they say.
+clients, sends them round in circles, or the select rules find no text; "always"
+and "never" mean what they say.
 """
 
 import dataclasses
@@ -20,7 +21,7 @@ from tracker.archive import Archive, Version, sha256
 from tracker.browser import Browser
 from tracker.errors import ExtractError, FetchError, TrackerError, internal_error
 from tracker.extract import sniff
-from tracker.fetch import Client, Limits, Snapshot, new_client
+from tracker.fetch import Client, Limits, RedirectLoop, Snapshot, new_client
 from tracker.processes import IN_THREAD, ProcessPool
 from tracker.reading import read_against
 from tracker.watchlist import ALWAYS, AUTO, NEVER, Source, public_url
@@ -84,8 +85,11 @@ def check_all(
 
     try:
         with archive.batch():
-            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources)))) as threads:
+            threads = ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources))))
+            try:
                 outcomes = list(threads.map(one, sources))
+            finally:  # after Ctrl-C, no wait for a fetch under way (a kept-alive connection waits its read timeout)
+                threads.shutdown(wait=False, cancel_futures=True)
             run_pool.close(wait=False)  # every page is read: the workers exit while the states are written
         return outcomes
     finally:
@@ -166,11 +170,15 @@ def _browsable(url: str) -> bool:
 
 
 def _browser_may_help(source: Source, error: TrackerError) -> bool:
-    """Whether a plain fetch's failure is one a browser may get past: a refusal, or no text."""
+    """Whether a plain fetch's failure is one a browser may get past: a refusal, redirects
+    round in circles, or no text (a consent wall, which the extractor drops, or a page whose
+    scripts write the text)."""
     if source.browser != AUTO or not _browsable(source.url):
         return False
     if isinstance(error, ExtractError):
         return error.no_text
+    if isinstance(error, RedirectLoop):
+        return True
     status = error.status
     return status in _BLOCKED_STATUS or (status == 429 and not error.retry_after)
 

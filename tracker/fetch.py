@@ -1,30 +1,26 @@
 """Fetch: one HTTP(S) or file:// document as raw bytes, politely and within limits.
 
-Written on the standard library's http.client (decision record 4): less CPU per
-request than requests or urllib3, and quicker to import. What http.client leaves to its
-callers is here: redirects, proxies from the environment, CA certificates, decompression
-within the size cap, and retries that end in one clear line. No keep-alive (`Connection:
-close`): two requests to one host are a second apart anyway.
+HTTP is requests' (decision record 17): one Session per run keeps the cookies a site sets
+(sent on the redirects of a fetch and to later fetches of that site, never written anywhere),
+keeps connections alive, and reaches proxies, HTTPS ones over TLS. What stays ours: the
+per-host gate, the limits (the size cap counted on decompressed bytes by our own reader of the
+raw stream), redirects followed one at a time so that each is checked, retries, and errors
+in one line.
 """
 
-import base64
-import email.utils
 import hashlib
-import http.client
 import ipaddress
 import os
 import re
-import ssl
 import threading
 import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from tracker import __version__
 from tracker.errors import FetchError
@@ -64,6 +60,10 @@ class Snapshot:
     def digest(self) -> str:
         """SHA-256 of the raw bytes, computed once however many times a check asks."""
         return hashlib.sha256(self.content).hexdigest()
+
+
+class RedirectLoop(FetchError):
+    """Redirected more than MAX_REDIRECTS times: plain clients are sent round in circles."""
 
 
 class HostGate:
@@ -115,67 +115,55 @@ def _is_loopback(host: str) -> bool:
 
 
 class Network:
-    """How requests leave this machine: through the proxy the environment names, if any,
-    trusting the certificate authorities it names; with the headers every request carries."""
+    """How the requests of a run leave this machine: through one requests Session (see
+    tracker.session), in the process that fetches (check's threads: worker processes only read)."""
 
     def __init__(self):
-        self.headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate",
-                        "Connection": "close"}
-        self._proxies = _proxies_from_environment()
-        self._tls: ssl.SSLContext | None = None
-        self._lock = threading.Lock()
+        from tracker.session import new_session  # imports requests: only commands that fetch pay for it
 
-    def proxy(self, parts: SplitResult) -> SplitResult | None:
-        """The proxy a request for this URL goes through, or None to go directly."""
-        proxy = self._proxies.get(parts.scheme)
-        if not proxy:
-            return None
-        import urllib.request  # loaded by _proxies_from_environment already
+        self.session = new_session({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"})
+        self._proxied = any(name.lower().endswith("_proxy") for name in os.environ)
 
-        if urllib.request.proxy_bypass(parts.hostname or ""):
-            return None
-        return _parse(proxy if "://" in proxy else f"http://{proxy}", "proxy")
+    def get(self, url: str, headers: dict, auth: tuple | None, limits: Limits):
+        """The response to a GET of url, its body not read yet. Sent through the Session's
+        adapter rather than Session.send, which reads the body of a redirect whole, unpacked
+        and without limit, even when told not to follow it."""
+        import requests
 
-    def tls(self) -> ssl.SSLContext:
-        """One SSLContext per run: loading the CA bundle costs more than a fetch."""
-        with self._lock:
-            if self._tls is None:
-                self._tls = trusted_certificates()
-            return self._tls
+        from tracker.session import proxies_for
 
-
-def _proxies_from_environment() -> dict[str, str]:
-    """http_proxy, https_proxy and no_proxy as urllib reads them (urllib.request is slow to
-    import: imported only when a *_proxy variable is set)."""
-    if not any(name.lower().endswith("_proxy") for name in os.environ):
-        return {}
-    import urllib.request
-
-    return urllib.request.getproxies()
-
-
-def trusted_certificates() -> ssl.SSLContext:
-    """The certificate authorities the environment names (a corporate CA, say), else certifi's:
-    SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL reads them, REQUESTS_CA_BUNDLE as requests did."""
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
-    if bundle:
-        named = {"cafile": bundle}
-    elif os.environ.get("SSL_CERT_DIR"):
-        named = {"capath": os.environ["SSL_CERT_DIR"]}
-    else:
-        import certifi
-
-        named = {"cafile": certifi.where()}
-    try:
-        return ssl.create_default_context(**named)
-    except OSError as error:
-        where = next(iter(named.values()))
-        raise FetchError(f"cannot load the certificate authorities of {where}: {_reason(error)}") from None
+        proxies = proxies_for(url) if self._proxied else {}
+        proxy = proxies and requests.utils.select_proxy(url, proxies)
+        if proxy:
+            _check_url(proxy if "://" in proxy else f"http://{proxy}", "proxy")
+        session = self.session
+        try:
+            request = requests.PreparedRequest()
+            request.prepare(method="GET", url=url, headers={**session.headers, **headers}, auth=auth,
+                            cookies=session.cookies)
+            response = session.get_adapter(url).send(request, stream=True, verify=session.verify, proxies=proxies,
+                                                     timeout=(limits.connect_timeout, limits.read_timeout))
+            requests.cookies.extract_cookies_to_jar(session.cookies, request, response.raw)
+            return response
+        except requests.exceptions.InvalidURL as error:
+            raise FetchError(f"invalid URL: {_reason(_innermost(error))}") from None
+        except requests.exceptions.ConnectTimeout:
+            raise FetchError("connection timed out", transient=True) from None
+        except requests.exceptions.Timeout:
+            raise FetchError("the server did not answer in time", transient=True) from None
+        except requests.exceptions.SSLError as error:
+            raise FetchError(f"secure connection refused: {_reason(_innermost(error))}") from None
+        except (requests.exceptions.RequestException, OSError) as error:
+            # connection refused or reset, no such host, a proxy's refusal, a response that is not HTTP
+            reason = _reason(_innermost(error))
+            # 407 Proxy Authentication Required: not transient, waiting will not help
+            asks_password = reason.startswith("Tunnel connection failed: 407")
+            raise FetchError(f"cannot connect: {reason}", transient=not asks_password) from None
 
 
 @dataclass(frozen=True)
 class Client:
-    """What the fetches of one run share: network settings (proxy, TLS context), per-host rate
+    """What the fetches of one run share: the network (a requests Session), per-host rate
     limiting, limits and permissions."""
 
     network: Network = field(default_factory=Network)
@@ -215,8 +203,9 @@ def fetch(
         return _read_file(url, limits)
     if scheme not in ("http", "https"):
         raise FetchError(f"unsupported URL scheme {scheme!r}: only http, https and file are fetched")
+    _check_url(url)
     network = network or Network()
-    headers = dict(network.headers)
+    headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -241,32 +230,30 @@ def fetch(
 _REDIRECT_STATUS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 10
 _CHUNK = 64 * 1024
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _get(url: str, network: Network, headers: dict, limits: Limits) -> Snapshot:
-    """One GET, following redirects; the body is read within the limits."""
+    """One GET, following redirects (the Session's cookies go along); the body is read within
+    the limits. Credentials written in the URL are sent as Basic authorization, and not after
+    a redirect that leaves their origin (scheme, host and port)."""
     started = time.monotonic()
-    target, credentials = _without_credentials(url)
-    headers = {**headers, **credentials}
+    target, auth = _without_credentials(url)
+    origin = urlsplit(target)[:2]
     for _ in range(MAX_REDIRECTS + 1):
-        parts = _parse(target)
-        proxy = network.proxy(parts)
-        connection = _connect(parts, proxy, network, limits)
-        response = None
+        # "100%" is not an escape: sent as "100%25" (requests percent-encodes the rest)
+        response = network.get(_STRAY_PERCENT.sub("%25", target), headers, auth, limits)
         try:
-            response = _request(connection, parts, proxy, headers)
-            if response.status in _REDIRECT_STATUS:
-                following = _redirect(target, response.getheader("Location", "").strip(), response.status)
-                if _parse(following)[:2] != parts[:2]:
-                    headers.pop("Authorization", None)  # no Authorization header on a cross-origin redirect
+            if response.status_code in _REDIRECT_STATUS:
+                following = _redirect(target, response.headers.get("Location", "").strip(), response.status_code)
+                if urlsplit(following)[:2] != origin:
+                    auth = None
                 target = following
                 continue
             return _snapshot(url, target, response, limits, started)
-        finally:  # also when the body was not read to its end
-            if response is not None:
-                response.close()  # the response holds the socket once the server said it will close
-            connection.close()
-    raise FetchError("too many redirects (a redirect loop?)")
+        finally:  # a body left unread closes its connection; one read to its end went back to the pool
+            response.close()
+    raise RedirectLoop("too many redirects (a redirect loop?)")
 
 
 def _redirect(url: str, location: str, status: int) -> str:
@@ -280,126 +267,52 @@ def _redirect(url: str, location: str, status: int) -> str:
         raise FetchError(f"redirected to an invalid URL: {_reason(error)}") from None
     if scheme not in ("http", "https"):
         raise FetchError("redirected to a URL that is not http or https; not followed")
+    _check_url(following)
     return following
 
 
-def _parse(url: str, what: str = "URL") -> SplitResult:
-    """The parts of an http(s) URL, with its host as the network writes it (a non-ASCII host
-    name encoded with IDNA 2008); a FetchError if it has no valid host or port."""
+def _check_url(url: str, what: str = "URL") -> None:
+    """A FetchError unless the URL has a valid port and a host that can be a name (requests
+    checks a non-ASCII one as it encodes it, with IDNA 2008 as browsers do)."""
     parts = None
     try:
         parts = urlsplit(url)
-        host, port = parts.hostname, parts.port  # .port checks the number
-        ascii_host = _ascii_host(host) if host else None
-    except ValueError:  # also UnicodeError: an empty or overlong label, a code point IDNA disallows
-        ascii_host = None
-    if not ascii_host:
+        host, _ = parts.hostname, parts.port  # .port checks the number
+        if host and host.isascii():
+            host.encode("idna")  # what the resolver does: raises on an empty or overlong label
+    except ValueError:
+        host = None
+    if not host:
         where = f"{parts.netloc.rpartition('@')[2]!r} is not a valid host or port" if parts else "not a URL"
         raise FetchError(f"invalid {what}: {where}")
-    if ascii_host == host:
-        return parts
-    user = parts.netloc.rpartition("@")[0]
-    netloc = (f"{user}@" if user else "") + ascii_host + (f":{port}" if port else "")
-    return parts._replace(netloc=netloc)
 
 
-def _ascii_host(host: str) -> str:
-    if host.isascii():
-        host.encode("idna")  # what the resolver does: raises on an empty or overlong label
-        return host
-    # IDNA 2008 with UTS #46 mapping, as browsers do; Python's built-in codec is IDNA 2003,
-    # which maps "faß.de" to "fass.de"
-    import idna
-
-    try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as error:
-        raise ValueError(str(error)) from None
+def _without_credentials(url: str) -> tuple[str, tuple[bytes, bytes] | None]:
+    """The URL without user and password, and the pair for Basic authorization (UTF-8)."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url, None
+    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return bare, (unquote(parts.username or "").encode(), unquote(parts.password or "").encode())
 
 
-def _connect(parts: SplitResult, proxy: SplitResult | None, network: Network,
-             limits: Limits) -> http.client.HTTPConnection:
-    """A connection to the URL's host, or to its proxy (through an HTTP CONNECT tunnel for https)."""
-    via = proxy or parts
-    try:
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                via.hostname, via.port, timeout=limits.connect_timeout, context=network.tls())
-            if proxy:
-                connection.set_tunnel(parts.hostname, parts.port, headers=_proxy_authorization(proxy))
-        else:
-            connection = http.client.HTTPConnection(via.hostname, via.port, timeout=limits.connect_timeout)
-        try:
-            connection.connect()
-            connection.sock.settimeout(limits.read_timeout)
-        except BaseException:
-            connection.close()
-            raise
-    except http.client.InvalidURL as error:
-        raise FetchError(f"invalid URL: {_reason(error)}") from None
-    except TimeoutError:
-        raise FetchError("connection timed out", transient=True) from None
-    except ssl.SSLError as error:
-        raise FetchError(f"secure connection refused: {_reason(error)}") from None
-    except (OSError, http.client.HTTPException) as error:  # connection refused, DNS resolution failure, proxy error
-        reason = _reason(error)
-        # 407 Proxy Authentication Required: not transient, waiting will not help
-        asks_password = reason.startswith("Tunnel connection failed: 407")
-        raise FetchError(f"cannot connect: {reason}", transient=not asks_password) from None
-    return connection
-
-
-_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters, % and ~ kept; anything else is percent-encoded
-_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def _request(connection: http.client.HTTPConnection, parts: SplitResult, proxy: SplitResult | None,
-             headers: dict) -> http.client.HTTPResponse:
-    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
-    path = _STRAY_PERCENT.sub("%25", path)  # "100%" is not an escape: sent as "100%25"
-    if proxy and parts.scheme == "http":  # forward proxy: absolute-form target; CONNECT tunnel: origin-form path
-        path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
-        headers = {**headers, **_proxy_authorization(proxy)}
-    try:
-        connection.request("GET", path, headers=headers)
-        return connection.getresponse()
-    except http.client.InvalidURL as error:
-        raise FetchError(f"invalid URL: {_reason(error)}") from None
-    except TimeoutError:
-        raise FetchError("the server did not answer in time", transient=True) from None
-    except (OSError, http.client.HTTPException) as error:  # connection reset or closed, or a response that is not HTTP
-        raise FetchError(f"cannot connect: {_reason(error) or type(error).__name__}", transient=True) from None
-
-
-def _proxy_authorization(proxy: SplitResult) -> dict:
-    if not (proxy.username or proxy.password):
-        return {}
-    return {"Proxy-Authorization": _basic(proxy.username, proxy.password)}
-
-
-def _basic(user: str | None, password: str | None) -> str:
-    pair = f"{unquote(user or '')}:{unquote(password or '')}"
-    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
-
-
-def _snapshot(url: str, final_url: str, response: http.client.HTTPResponse, limits: Limits,
-              started: float) -> Snapshot:
-    header = response.getheader
-    if response.status == 304:
+def _snapshot(url: str, final_url: str, response, limits: Limits, started: float) -> Snapshot:
+    header = response.headers.get
+    if response.status_code == 304:
         return Snapshot(url, final_url, b"", not_modified=True, etag=header("ETag"),
                         last_modified=header("Last-Modified"))
-    if response.status >= 400:
+    if response.status_code >= 400:
         raise FetchError(
-            f"HTTP {response.status} {response.reason or ''}".strip(),
-            transient=response.status in _TRANSIENT_STATUS,
+            f"HTTP {response.status_code} {response.reason or ''}".strip(),
+            transient=response.status_code in _TRANSIENT_STATUS,
             retry_after=_retry_after(header("Retry-After", "")),
-            status=response.status,
+            status=response.status_code,
         )
     content_type = header("Content-Type", "")
     return Snapshot(
         url=url,
         final_url=final_url,
-        content=_read_body(response, limits, started),
+        content=_read_body(response.raw, limits, started),
         content_type=content_type,
         charset=_declared_charset(content_type),
         etag=header("ETag"),
@@ -407,37 +320,29 @@ def _snapshot(url: str, final_url: str, response: http.client.HTTPResponse, limi
     )
 
 
-def _without_credentials(url: str) -> tuple[str, dict]:
-    """The URL without user and password, and the Basic authorization header they make."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password):
-        return url, {}
-    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    return bare, {"Authorization": _basic(parts.username, parts.password)}
+def _read_body(raw, limits: Limits, started: float) -> bytes:
+    """The body, from urllib3's raw stream (as sent: decode_content=False), decompressed here
+    per Content-Encoding and refused past the size cap (counted after decompression: a gzip
+    bomb stops at the cap) or past the total time limit (checked per chunk, so a server that
+    trickles bytes is stopped too). urllib3 raises if the body ends before its Content-Length."""
+    from urllib3.exceptions import HTTPError
 
-
-def _read_body(response: http.client.HTTPResponse, limits: Limits, started: float) -> bytes:
-    """The body, decompressed per Content-Encoding, refused past the size cap (counted after
-    decompression: a gzip bomb stops at the cap) or past the total time limit (checked per
-    chunk, so a server that trickles bytes is stopped too)."""
-    declared = response.getheader("Content-Length", "")
+    declared = raw.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"document too large ({_size(int(declared))}, limit {_size(limits.max_bytes)})")
-    arriving = iter(lambda: response.read1(_CHUNK), b"")
+    arriving = iter(lambda: raw.read1(_CHUNK, decode_content=False), b"")
     chunks, size = [], 0
     try:
-        for chunk in _unpacked(arriving, response.getheader("Content-Encoding", ""), limits.max_bytes):
+        for chunk in _unpacked(arriving, raw.headers.get("Content-Encoding", ""), limits.max_bytes):
             size += len(chunk)
             if size > limits.max_bytes:
                 raise FetchError(f"document too large (over {_size(limits.max_bytes)})")
             if time.monotonic() - started > limits.total_seconds:
                 raise FetchError(f"download took over {limits.total_seconds:.0f} s", transient=True)
             chunks.append(chunk)
-        if response.length:  # read1() returns b"" at an early close, without IncompleteRead
-            raise FetchError(f"download interrupted: {response.length} bytes short of the length announced",
-                             transient=True)
-    except (OSError, http.client.HTTPException, zlib.error) as error:
-        raise FetchError(f"download interrupted: {_reason(error) or type(error).__name__}", transient=True) from None
+    except (OSError, HTTPError, zlib.error) as error:
+        raise FetchError(f"download interrupted: {_reason(_innermost(error)) or type(error).__name__}",
+                         transient=True) from None
     return b"".join(chunks)
 
 
@@ -501,26 +406,34 @@ def _declared_charset(content_type: str) -> str | None:
 
 
 def _retry_after(header: str) -> float | None:
-    """Seconds the server asks us to wait before trying again, if it says."""
-    value = header.strip()
-    if not value:
+    """Seconds the server asks us to wait before trying again (a number or an HTTP date), if it says."""
+    from urllib3.exceptions import InvalidHeader
+    from urllib3.util import Retry
+
+    try:
+        return Retry().parse_retry_after(header) if header.strip() else None
+    except InvalidHeader:
         return None
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = (when - datetime.now(UTC)).total_seconds() if when.tzinfo else 0.0
-    return max(0.0, seconds)
 
 
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
-def _reason(error: Exception) -> str:
+def _innermost(error: BaseException) -> BaseException:
+    """The error at the bottom of the ones that wrap it (requests wraps urllib3's, which wraps
+    the socket's or OpenSSL's): it says what went wrong in the fewest words."""
+    for _ in range(10):
+        inner = getattr(error, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((arg for arg in error.args if isinstance(arg, BaseException)), error.__cause__)
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+def _reason(error: BaseException) -> str:
     """What went wrong, on one line: an OSError's strerror without its errno, OpenSSL's
     message without its source location, and control characters replaced by spaces (no
     terminal escape sequence from a server)."""

@@ -168,13 +168,12 @@ def _text(changes: list) -> str:
 
 def _tls():
     """The TLS context fetching uses (the environment's certificate authorities, else certifi's)."""
-    from tracker.errors import FetchError
-    from tracker.fetch import trusted_certificates
+    from tracker.session import ssl_context
 
     try:
-        return trusted_certificates()
-    except FetchError as error:
-        raise NotifyError(str(error)) from None
+        return ssl_context()
+    except OSError as error:
+        raise NotifyError(f"cannot load the certificate authorities: {_reason(error)}") from None
 
 
 def _reason(error: Exception) -> str:
