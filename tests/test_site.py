@@ -43,7 +43,7 @@ def test_home_puts_the_weakened_pledge_first_and_links_its_change(server, worksp
     change_page = workspace / "site" / "acme" / "privacy" / "2024-01-02T00-00-00Z.html"
     assert 'href="acme/privacy/2024-01-02T00-00-00Z.html"' in home
     text = change_page.read_text()
-    assert "<del>only </del>" in text
+    assert "<del>only</del> " in text
     assert "transparency report" in text
 
 
