@@ -41,8 +41,8 @@ def test_a_removed_document_keeps_its_pages_and_says_it_is_no_longer_watched(ser
     assert "We will never sell your personal data." in document  # its current pledges stay
     assert "first version" in document
     service = _text((site / "acme" / "index.html").read_text())
-    assert re.search(r"privacy: 1 version, last changed [\d-]+, no longer watched terms", service), service
-    assert re.search(r"terms: 1 version, last changed [\d-]+ Changes", service), service
+    assert re.search(r"Privacy: 1 version, last changed [\d-]+, no longer watched Terms", service), service
+    assert re.search(r"Terms: 1 version, last changed [\d-]+ Changes", service), service
     status = _text((site / "status.html").read_text())
     assert "acme/terms" in status and "acme/privacy" not in status
 

@@ -20,7 +20,7 @@ def test_a_line_inserted_before_a_paragraph_ends_its_mark_before_the_paragraph_b
     pieces = word_diff(OLD, NEW)
     assert (1, "Mise à jour le 6 décembre 2021") in pieces
     html = diff_page("v2", "v3", OLD, NEW, [], "fr")
-    assert "<ins>Mise à jour le 6 décembre 2021</ins>\n\nChez Santélia" in html
+    assert '<p class="text" lang="fr"><ins>Mise à jour le 6 décembre 2021</ins></p>' in html
     assert "\n</ins>" not in html and "\n</del>" not in html
 
 

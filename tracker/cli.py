@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker.cli_import import import_declarations, import_history
-from tracker.cli_watch import LANGS, add, pause_document, remove_document, resume_document
+from tracker.cli_watch import LANGS, SITE_LANGS, add, pause_document, remove_document, resume_document
 from tracker.errors import ArchiveError, TrackerError, WatchlistError
 
 
@@ -193,32 +193,36 @@ def diff(old, new, fmt, lang):
 _OUT = click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
                     help="Where the site is written.")
 _BASE_URL = click.option("--base-url", default="", help="Public address of the site, for absolute links in feeds.")
+_SITE_LANG = click.option("--lang", "site_lang", type=SITE_LANGS, default="en", show_default=True,
+                          help="Language of the site's own words (reasons keep the document's).")
 
 
 @cli.command()
 @_OUT
 @_BASE_URL
+@_SITE_LANG
 @click.pass_context
-def build(ctx, out, base_url):
+def build(ctx, out, base_url, site_lang):
     """Render the static site and its feeds from the archive."""
     from tracker.site import build_site
 
-    home = build_site(_archive(ctx), _sources(ctx).sources, out, base_url=base_url)
+    home = build_site(_archive(ctx), _sources(ctx).sources, out, base_url=base_url, lang=site_lang)
     click.echo(f"site written to {home}")
 
 
 @cli.command()
 @_OUT
 @_BASE_URL
+@_SITE_LANG
 @click.option("--workers", default=4, show_default=True, help="Checks run at once.")
 @click.option("--allow-file", is_flag=True, help="Read file:// sources (refused otherwise).")
 @click.pass_context
-def run(ctx, out, base_url, workers, allow_file):
+def run(ctx, out, base_url, site_lang, workers, allow_file):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
     run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url,
-                allow_file=allow_file, log=click.echo)
+                allow_file=allow_file, lang=site_lang, log=click.echo)
 
 
 @cli.command()

@@ -4,7 +4,7 @@ The order is the reader's priority: what was lost comes first.
 """
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import click
@@ -52,10 +52,13 @@ def as_text(changes, color: bool = False) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-@lru_cache(maxsize=1)
-def environment():
-    """The Jinja2 environment of the site and reports; autoescape everywhere."""
+@cache
+def environment(lang: str = "en"):
+    """The Jinja2 environment of the site and reports, speaking `lang` (the site's words in
+    tracker/lang/site/); autoescape everywhere."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from tracker.site.messages import load
 
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -63,18 +66,32 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(labels=LABELS, quotes=_quotes)
+    t = load(lang)
+    env.globals.update(t=t, labels={kind: t(f"kinds.{kind}") for kind in SEVERITY}, quotes=_quotes, marked=marked)
     return env
 
 
+def marked(change: dict) -> tuple[list, list]:
+    """The old and new quotes of a change as marks (tracker.worddiff.marks): the words its
+    reasons name stand out from the rest of the difference. One list of marks per quote."""
+    from tracker.worddiff import BREAK, marks, named_words, paragraphs
+
+    old, new = _quotes(change["old"]), _quotes(change["new"])
+    if not old or not new:
+        return [[("", text)] for text in old], [[("", text)] for text in new]
+    named = named_words([reason["detail"] for reason in change["reasons"]])
+    before, after = marks(BREAK.join(old), BREAK.join(new), named)
+    return paragraphs(before), paragraphs(after)
+
+
 def diff_page(old_name: str, new_name: str, old_text: str, new_text: str, changes, lang: str) -> str:
-    """A standalone HTML page (no external resource) of a comparison."""
-    from tracker.worddiff import word_diff
+    """A standalone HTML page (no external resource) of a comparison, every word kept."""
+    from tracker.worddiff import fold, word_diff
 
     return environment().get_template("diff.html").render(
         title=f"{old_name} → {new_name}",
         changes=by_severity(c.to_dict() for c in changes),
-        pieces=word_diff(old_text, new_text),
+        blocks=fold(word_diff(old_text, new_text), keep_text=True),
         lang=lang,
         standalone=True,
         root="",

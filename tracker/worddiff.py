@@ -5,9 +5,16 @@ scatter of single letters; the semantic clean-up merges tiny equalities.
 """
 
 import re
+from dataclasses import dataclass
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _EDGES = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
+_QUOTED = re.compile(r"(?<!\w)['‘«\"]\s*(.+?)\s*['’»\"](?!\w)")  # 'only', « jamais », "ne … que"
+_WORDS = re.compile(r"\w+")
+_RUNS = re.compile(r"(\w+)")
+BREAK = "\n\n"  # between paragraphs, and between the quotes of a merge or a split
+
+Mark = tuple[str, str]  # (how, text): how is "" (unchanged), "named" (words a reason names) or "minor"
 
 
 def word_diff(old: str, new: str) -> list[tuple[int, str]]:
@@ -87,6 +94,93 @@ def _common(a: str, b: str) -> str:
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return a[:n]
+
+
+def named_words(details: list[str]) -> frozenset[str]:
+    """The words that reasons quote ("'uniquement' was dropped…"), lowercased."""
+    return frozenset(w.lower() for detail in details for quote in _QUOTED.findall(detail)
+                     for w in _WORDS.findall(quote))
+
+
+def marks(old: str, new: str, named: frozenset[str]) -> tuple[list[Mark], list[Mark]]:
+    """Both sides of a change as marks: its word-level difference, where the words that
+    its reasons name stand out ("named") and the rest of the difference is "minor"."""
+    sides: tuple[list[Mark], list[Mark]] = ([], [])
+    for op, text in word_diff(old, new):
+        for side, shown in ((0, op <= 0), (1, op >= 0)):
+            if shown:
+                sides[side].extend(_split_named(text, named) if op and text.strip() else [("", text)])
+    return sides
+
+
+def paragraphs(pieces: list[tuple]) -> list[list[tuple]]:
+    """The pieces (op or mark, text) cut at paragraph breaks: one list per paragraph."""
+    result: list[list[tuple]] = [[]]
+    for how, text in pieces:
+        parts = text.split(BREAK)
+        for n, part in enumerate(parts):
+            if n:
+                result.append([])
+            if part:
+                result[-1].append((how, part))
+    return result
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph of the word-level difference, or a run of unchanged paragraphs folded away."""
+
+    pieces: list[tuple[int, str]] | None  # the paragraph's (op, text), or None for a fold
+    count: int = 0  # a fold: how many paragraphs it holds…
+    headings: tuple[str, ...] = ()  # …the headings among them…
+    texts: tuple[str, ...] = ()  # …and their text, when the page keeps it
+
+
+def fold(pieces: list[tuple[int, str]], context: int = 1, keep_text: bool = False) -> list[Block]:
+    """The paragraphs that changed, with `context` paragraphs on each side; each run of other
+    unchanged paragraphs becomes one fold (its text kept only with `keep_text`)."""
+    paras = [p for p in paragraphs(pieces) if p]
+    changed = [any(op and text.strip() for op, text in p) for p in paras]
+    blocks: list[Block] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            headings = tuple(line.lstrip("#").strip() for text in run for line in text.splitlines()
+                             if line.startswith("#"))
+            blocks.append(Block(None, len(run), headings, tuple(run) if keep_text else ()))
+            run.clear()
+
+    for n, paragraph in enumerate(paras):
+        if any(changed[max(0, n - context) : n + context + 1]):
+            close_run()
+            blocks.append(Block(paragraph))
+        else:
+            run.append("".join(text for op, text in paragraph if op <= 0))
+    close_run()
+    return blocks
+
+
+def _split_named(text: str, named: frozenset[str]) -> list[Mark]:
+    """An edit cut into runs of named words (with what lies between two of them) and the rest."""
+    tokens = _RUNS.split(text)  # gap, word, gap, word, …, gap
+    flags = [i % 2 == 1 and t.lower() in named for i, t in enumerate(tokens)]
+    for i in range(0, len(tokens), 2):  # a gap is named when both its words are
+        flags[i] = 0 < i < len(tokens) - 1 and flags[i - 1] and flags[i + 1]
+    result: list[Mark] = []
+    for token, flag in zip(tokens, flags, strict=True):
+        how = "named" if flag else "minor"
+        if result and result[-1][0] == how:
+            result[-1] = (how, result[-1][1] + token)
+        elif token:
+            result.append((how, token))
+    return [m for run in result for m in _edge_apart(run)]
+
+
+def _edge_apart(mark: Mark) -> list[Mark]:
+    """A run's edge whitespace, unmarked: a mark never starts or ends with a space."""
+    lead, core, trail = _edges(mark[1])
+    return [m for m in (("", lead), (mark[0] if core else "", core), ("", trail)) if m[1]]
 
 
 def _code(n: int) -> str:

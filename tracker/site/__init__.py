@@ -10,51 +10,80 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.archive import Archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
+from tracker.site.history import History, as_json, history
+from tracker.site.messages import FOLDER as MESSAGES
+from tracker.site.messages import load as messages
 from tracker.site.timeline import timeline
 from tracker.watchlist import Source
 
 HOME_LIMIT = 100
 MANIFEST = ".build.json"
+PLEDGES = "data/pledges.json"
 
 
-def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "") -> Path:
-    """Write the site under out (only what changed); returns the home page's path."""
+def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "",
+               lang: str = "en") -> Path:
+    """Write the site under out (only what changed), its own words in `lang`; returns the
+    home page's path."""
+    t = messages(lang)
     out.mkdir(parents=True, exist_ok=True)
     states = archive.states()  # read once: the status page and the documents' pages both show them
     services = model.read(archive, sources, states)
     documents = [d for s in services for d in s.documents]
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
-    names = {s.service: s.name for s in services}
-    build = _Build(out)
+    build = _Build(out, lang)
     build.write("style.css", (TEMPLATES / "style.css").read_text(encoding="utf-8"))
 
     keys = {c.path: _change_key(c) for c in changes}
     pending = {path: key for path, key in keys.items() if build.stale(path, key)}
-    for path, text in _render_changes(archive.root, [c for c in changes if c.path in pending]):
+    lives = _pledge_histories(archive, documents, build, {c.folder for c in changes if c.path in pending})
+    jobs = [(archive.root, c, lang, [lives[c.folder].found.anchors.get((c.version.id, n), "")
+                                     for n in range(len(c.changes))])
+            for c in changes if c.path in pending]
+    for path, text in _render_changes(jobs):
         build.write(path, text)
         build.manifest[path] = pending[path]
     for document in documents:
-        build.render_if_stale(document.path, _document_key(document), "document.html", lambda d=document: dict(
-            root="../../", title=f"{names[d.service]} · {d.document}", document=d,
-            pledges=_current_pledges(archive, d), feeds=_feeds_of(f"{d.service}/{d.document}/", "../../")))
+        folder = f"{document.service}/{document.document}/"
+        found = lives[folder.rstrip("/")].found
+        key = _document_key(document)
+        build.render_if_stale(document.path, key, "document.html", lambda d=document: dict(
+            root="../../", title=d.name, document=d, pledges=_current_pledges(archive, d),
+            feeds=_feeds_of(t, d.name, "own", "../../")))
+        if found:
+            build.render_if_stale(folder + "pledges.html", key, "pledges.html", lambda d=document, h=found: dict(
+                root="../../", title=t("history.title", name=d.name), document=d, lives=h.lives, dates=h.dates,
+                lang=d.latest.lang or "en", feeds=_feeds_of(t, d.name, "own", "../../")))
     for service in services:
         build.render_if_stale(f"{service.service}/index.html", _service_key(service), "service.html",
-                              lambda s=service: dict(root="../", title=s.name, service=s, timeline=timeline(s),
-                                                     feeds=_feeds_of(f"{s.service}/", "../")))
+                              lambda s=service: dict(root="../", title=s.name, service=s, timeline=timeline(s, t),
+                                                     feeds=_feeds_of(t, s.name, "own", "../")))
+    by_year: dict[str, list[model.Change]] = {}
+    for change in changes:
+        by_year.setdefault(change.year, []).append(change)
+    years = sorted(by_year, reverse=True)
+    for year, listed in by_year.items():
+        build.render_if_stale(f"changes/{year}.html", _digest(years, [(c.key, c.name) for c in listed]),
+                              "changes.html", lambda y=year, c=listed: dict(
+                                  root="../", title=t("archive.title", year=y), year=y, years=years, changes=c,
+                                  feeds=_feeds_of(t, "", "", "../")))
+    build.render("changes/index.html", "years.html", root="../", title=t("site.archive"),
+                 years=[(y, len(by_year[y])) for y in years], feeds=_feeds_of(t, "", "", "../"))
     losses = [(c, item) for c in changes for item in c.losses]
-    build.render("index.html", "index.html", root="", title="What changed in the promises",
-                 losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services,
-                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of("", ""))
+    build.render("index.html", "index.html", root="", title=t("home.title"),
+                 losses=losses[:HOME_LIMIT], recent=changes[:HOME_LIMIT], services=services, years=years,
+                 totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of(t, "", "", ""))
     next_runs = archive.health().get("next_runs", {})
-    build.render("status.html", "status.html", root="", title="Status of every source", feeds=_feeds_of("", ""),
+    build.render("status.html", "status.html", root="", title=t("status.title"), feeds=_feeds_of(t, "", "", ""),
                  sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
-    entries = feeds.EntryCache()
-    for feed in _feeds(services, changes):
+    entries = feeds.EntryCache(lang)
+    for feed in _feeds(t, services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
         if build.stale(feed.atom, key) or build.stale(feed.rss, key):
             for path, text in feeds.render(feed, entries, base_url).items():
@@ -62,22 +91,55 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
                 build.manifest[path] = key
     for path, data in _data(services, changes).items():
         build.write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    if any(p.found for p in lives.values()) or not (out / PLEDGES).exists():
+        build.write(PLEDGES, json.dumps([h.data for h in lives.values()], ensure_ascii=False, indent=1) + "\n")
     build.save()
     return out / "index.html"
+
+
+@dataclass
+class _Pledges:
+    """A document's entry in data/pledges.json, and its pledge history when this build worked
+    it out (None: the last build's entry still holds, and no page of this build needs it)."""
+
+    data: dict
+    found: History | None = None
+
+
+def _pledge_histories(archive: Archive, documents: list[model.Document], build: "_Build",
+                      changed: set[str]) -> dict[str, _Pledges]:
+    """The pledge history of every document, keyed "service/document": worked out again for a
+    document whose versions changed, or whose change pages this build renders."""
+    try:
+        known = {f"{d['service']}/{d['document']}": d for d in json.loads((build.out / PLEDGES).read_text())}
+    except (OSError, ValueError, KeyError, TypeError):
+        known = {}
+    result = {}
+    for document in documents:
+        name, key = f"{document.service}/{document.document}", _document_key(document)
+        old = known.get(name)
+        if old and old.get("key") == key and name not in changed and not build.stale(f"{name}/pledges.html", key):
+            result[name] = _Pledges(old)
+            continue
+        current = [text for _, texts in _current_pledges(archive, document) for text in texts]
+        found = history(document, current)
+        result[name] = _Pledges({"service": document.service, "document": document.document,
+                                 "title": document.title, "key": key, "pledges": as_json(found)}, found)
+    return result
 
 
 class _Build:
     """Writes files that changed and remembers what each page was rendered from."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, lang: str):
         self.out = out
-        self.env = environment()
+        self.env = environment(lang)
         self.manifest_path = out / MANIFEST
         try:
             self.manifest = json.loads(self.manifest_path.read_text())
         except (OSError, ValueError):
             self.manifest = {}
-        templates = _templates_digest()
+        templates = _digest(lang, _templates_digest())
         if self.manifest.get("templates") != templates:
             self.manifest = {"templates": templates}
 
@@ -112,7 +174,9 @@ def _digest(*parts: object) -> str:
 
 
 def _templates_digest() -> str:
-    return _digest(*[(p.name, p.read_bytes().hex()) for p in sorted(TEMPLATES.iterdir()) if p.is_file()])
+    """What every page depends on: the templates and the site's words."""
+    files = [p for folder in (TEMPLATES, MESSAGES) for p in sorted(folder.iterdir()) if p.is_file()]
+    return _digest(*[(p.name, p.read_bytes().hex()) for p in files])
 
 
 def _change_key(change: model.Change) -> str:
@@ -128,28 +192,36 @@ def _service_key(service: model.Service) -> str:
                                  for d in service.documents])
 
 
-def _render_changes(archive_root: Path, changes: list[model.Change]):
+_Job = tuple[Path, model.Change, str, list[str]]  # archive root, change, site language, pledge links
+
+
+def _render_changes(jobs: list[_Job]):
     """(path, html) of change pages; many of them are rendered on every core."""
-    if len(changes) < 40:
-        yield from map(_render_change, [(archive_root, c) for c in changes])
+    if len(jobs) < 40:
+        yield from map(_render_change, jobs)
         return
     from tracker.processes import ProcessPool
 
     with ProcessPool(os.cpu_count() or 1) as pool:
-        yield from pool.map(_render_change, [(archive_root, c) for c in changes], chunksize=16)
+        yield from pool.map(_render_change, jobs, chunksize=16)
 
 
-def _render_change(job: tuple[Path, model.Change]) -> tuple[str, str]:
-    from tracker.worddiff import word_diff
+def _render_change(job: _Job) -> tuple[str, str]:
+    """A change page: its pledge changes, each linked to its pledge's history, then the changed
+    paragraphs of the text (the unchanged ones folded)."""
+    from tracker.worddiff import fold, word_diff
 
-    archive_root, change = job
+    archive_root, change, lang, anchors = job
     archive = Archive(archive_root)
     old = archive.text(change.service, change.document, change.previous)
     new = archive.text(change.service, change.document, change.version)
-    html = environment().get_template("change.html").render(
-        root="../../", title=f"{change.service_name} · {change.document} · {change.version.date}",
-        change=change, pieces=word_diff(old, new), lang=change.lang,
-        feeds=_feeds_of(f"{change.service}/{change.document}/", "../../"),
+    env = environment(lang)
+    t = env.globals["t"]
+    html = env.get_template("change.html").render(
+        root="../../", title=t("change.title", name=change.name, date=change.version.date),
+        change=change, blocks=fold(word_diff(old, new)), lang=change.lang,
+        anchors=[f"pledges.html#{a}" if a else "" for a in anchors],
+        feeds=_feeds_of(t, change.name, "own", "../../"),
     )
     return change.path, html
 
@@ -166,24 +238,23 @@ def _current_pledges(archive: Archive, document: model.Document) -> list:
     return list(groups.items())
 
 
-def _feeds_of(folder: str, root: str) -> list[tuple[str, str]]:
-    """(title, href) of the feeds a page links with rel=alternate: its own, then the site's."""
-    own = [(f"Changes to {folder.strip('/')}", "feed.atom")] if folder else []
-    return own + [("All changes", f"{root}feed.atom"), ("Removed and weakened pledges", f"{root}losses.atom")]
+def _feeds_of(t, name: str, own: str, root: str) -> list[tuple[str, str]]:
+    """(title, href) of the feeds a page links with rel=alternate: its own (if `own`), then the site's."""
+    own = [(t("feeds.of", name=name), "feed.atom")] if own else []
+    return own + [(t("feeds.all"), f"{root}feed.atom"), (t("feeds.losses"), f"{root}losses.atom")]
 
 
-def _feeds(services: list[model.Service], changes: list[model.Change]) -> list[feeds.Feed]:
+def _feeds(t, services: list[model.Service], changes: list[model.Change]) -> list[feeds.Feed]:
     result = [
-        feeds.Feed("", "feed", "Pledge Tracker: all changes", tuple(changes)),
-        feeds.Feed("", "losses", "Pledge Tracker: removed and weakened pledges",
-                   tuple(c for c in changes if c.losses)),
+        feeds.Feed("", "feed", t("feeds.title", name=t("feeds.all")), tuple(changes)),
+        feeds.Feed("", "losses", t("feeds.title", name=t("feeds.losses")), tuple(c for c in changes if c.losses)),
     ]
     for service in services:
         mine = tuple(c for c in changes if c.service == service.service)
-        result.append(feeds.Feed(f"{service.service}/", "feed", f"Pledge Tracker: {service.name}", mine))
+        result.append(feeds.Feed(f"{service.service}/", "feed", t("feeds.title", name=service.name), mine))
         for document in service.documents:
             result.append(feeds.Feed(f"{service.service}/{document.document}/", "feed",
-                                     f"Pledge Tracker: {service.name} · {document.document}",
+                                     t("feeds.title", name=document.name),
                                      tuple(c for c in mine if c.document == document.document)))
     return result
 
@@ -197,7 +268,7 @@ def _data(services: list[model.Service], changes: list[model.Change]) -> dict[st
         ],
         "data/documents.json": [
             {
-                "service": d.service, "document": d.document, "url": d.url,
+                "service": d.service, "document": d.document, "title": d.title, "url": d.url,
                 "status": d.state.get("status"), "checked_at": d.state.get("checked_at"),
                 "failing_since": d.state.get("failing_since"),
                 "versions": [
