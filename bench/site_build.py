@@ -10,13 +10,21 @@ tracker.compare lists changes: comparing 3,800 pairs of 15 KB texts takes
 about 0.15 s each per core, several minutes on a small machine; --compare
 computes them with tracker.compare on every core instead.
 Then times a full build into an empty folder, a rebuild with nothing new, and
-a rebuild after one new version of one document. One line per figure; the
-goals are a full build under 60 s and a rebuild after one version under 3 s.
+a rebuild after one new version of one document. One line per figure.
+
+    .venv/bin/python bench/site_build.py --against 2b677fa
+
+first runs the same bench with the code of another commit (its own bench/site_build.py,
+from `git archive`), then this one, on the same machine in the same run, and prints
+both side by side: the goals of issue 19 are a site at most a third of that commit's,
+a full build within 20 s and a rebuild after one new version within 1 s.
 """
 
 import argparse
 import os
 import random
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -187,6 +195,29 @@ def timed(label: str, function) -> float:
     return seconds
 
 
+FIGURES = re.compile(r"^(full build into an empty folder|rebuild, nothing new|rebuild after one new version "
+                     r"of one document): ([\d.]+) s$")
+
+
+def against(revision: str, args: list[str]) -> dict[str, float]:
+    """The figures of this bench run with the code of `revision`, printed as they come."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tree:
+        archive = subprocess.run(["git", "-C", str(root), "archive", revision], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
+        run = subprocess.run([sys.executable, f"{tree}/bench/site_build.py", *args, f"--keep={tree}/run"],
+                             check=True, capture_output=True, text=True, cwd=tree)
+        # measured here: its own line rounds to whole MB. Its site after the last rebuild, like ours
+        size = sum(p.stat().st_size for p in Path(f"{tree}/run/site").rglob("*") if p.is_file()) / 1e6
+    figures = {"site MB": size}
+    for line in run.stdout.splitlines():
+        print(f"{revision}: {line}", flush=True)
+        match = FIGURES.match(line)
+        if match and match.group(1):
+            figures[match.group(1)] = float(match.group(2))
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=200)
@@ -200,7 +231,11 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="write the archive and site here instead of a temporary folder"
     )
+    parser.add_argument("--against", metavar="REVISION", help="first run this bench with that commit's code")
     args = parser.parse_args()
+    before = against(args.against, [f"--services={args.services}", f"--versions={args.versions}"]
+                     + ["--compare"] * args.compare) if args.against else {}
+    now = {}
     with tempfile.TemporaryDirectory() as scratch:
         root = args.keep or Path(scratch)
         archive, out = Archive(root / "snapshots"), root / "site"
@@ -239,16 +274,20 @@ def main() -> None:
             f"archive: {args.services * args.versions} versions, {size:.1f} KB a text on average, "
             f"{changes} pledge changes"
         )
-        timed("full build into an empty folder", lambda: build_site(archive, sources, out))
+        now["full build into an empty folder"] = timed(
+            "full build into an empty folder", lambda: build_site(archive, sources, out))
         files = [p for p in out.rglob("*") if p.is_file()]
-        print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.0f} MB")
-        timed("rebuild, nothing new", lambda: build_site(archive, sources, out))
+        print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB")
+        now["rebuild, nothing new"] = timed("rebuild, nothing new", lambda: build_site(archive, sources, out))
         text, new_changes = histories[0][-1]
         record(archive, 0, args.versions, text, new_changes)
-        timed(
+        now["rebuild after one new version of one document"] = timed(
             "rebuild after one new version of one document",
             lambda: build_site(archive, sources, out),
         )
+        now["site MB"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+    for name, figure in before.items():
+        print(f"{name}: {args.against} {figure:.2f}, now {now[name]:.2f} ({now[name] / figure:.2f} of it)")
 
 
 if __name__ == "__main__":

@@ -27,20 +27,19 @@ def word_diff(old: str, new: str) -> list[tuple[int, str]]:
     words: list[str] = []
 
     def encode(text: str) -> str:
-        codes = []
-        for token in _TOKENS.findall(text):
+        tokens = _TOKENS.findall(text)
+        for token in dict.fromkeys(tokens):  # each new token once, in order of appearance
             if token not in vocabulary:
                 vocabulary[token] = _code(len(words))
                 words.append(token)
-            codes.append(vocabulary[token])
-        return "".join(codes)
+        return "".join(map(vocabulary.__getitem__, tokens))
 
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 2.0
     diffs = dmp.diff_main(encode(old), encode(new), False)
     dmp.diff_cleanupSemantic(diffs)  # on tokens, so that no edit ends inside a word
     index = {code: word for word, code in vocabulary.items()}
-    return _apart([(op, "".join(index[c] for c in codes)) for op, codes in diffs if codes])
+    return _apart([(op, "".join(map(index.__getitem__, codes))) for op, codes in diffs if codes])
 
 
 def _apart(pieces: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -136,11 +135,17 @@ class Block:
     texts: tuple[str, ...] = ()  # …and their text, when the page keeps it
 
 
-def fold(pieces: list[tuple[int, str]], context: int = 1, keep_text: bool = False) -> list[Block]:
-    """The paragraphs that changed, with `context` paragraphs on each side; each run of other
-    unchanged paragraphs becomes one fold (its text kept only with `keep_text`)."""
+def fold(pieces: list[tuple[int, str]], keep_text: bool = False) -> list[Block]:
+    """The paragraphs that changed, each under the nearest heading above it (its context);
+    each run of other paragraphs becomes one fold (its text kept only with `keep_text`)."""
     paras = [p for p in paragraphs(pieces) if p]
-    changed = [any(op and text.strip() for op, text in p) for p in paras]
+    shown = [any(op and text.strip() for op, text in p) for p in paras]
+    heading = None
+    for n, paragraph in enumerate(paras):
+        if paragraph[0][1].startswith("#"):
+            heading = n
+        elif shown[n] and heading is not None:
+            shown[heading] = True
     blocks: list[Block] = []
     run: list[str] = []
 
@@ -151,8 +156,8 @@ def fold(pieces: list[tuple[int, str]], context: int = 1, keep_text: bool = Fals
             blocks.append(Block(None, len(run), headings, tuple(run) if keep_text else ()))
             run.clear()
 
-    for n, paragraph in enumerate(paras):
-        if any(changed[max(0, n - context) : n + context + 1]):
+    for paragraph, show in zip(paras, shown, strict=True):
+        if show:
             close_run()
             blocks.append(Block(paragraph))
         else:

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from tracker.archive import Archive
@@ -24,6 +25,7 @@ from tracker.watchlist import Source
 
 HOME_LIMIT = 100
 MANIFEST = ".build.json"
+CHUNK = 16  # change pages a worker renders at once
 PLEDGES = "data/pledges.json"
 
 
@@ -43,15 +45,27 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     keys = {c.path: _change_key(c) for c in changes}
     pending = {path: key for path, key in keys.items() if build.stale(path, key)}
     lives = _pledge_histories(archive, documents, build, {c.folder for c in changes if c.path in pending})
-    jobs = [(archive.root, c, lang, [lives[c.folder].found.anchors.get((c.version.id, n), "")
+    jobs = [(archive.root, c, lang, [lives.found[c.folder].anchors.get((c.version.id, n), "")
                                      for n in range(len(c.changes))])
             for c in changes if c.path in pending]
-    for path, text in _render_changes(jobs):
-        build.write(path, text)
-        build.manifest[path] = pending[path]
+    with _pool(len(jobs)) as pool:  # change pages in other processes, while this one does the rest
+        rendering = [pool.submit(_render_changes, jobs[n : n + CHUNK]) for n in range(0, len(jobs), CHUNK)]
+        _render_the_rest(archive, sources, build, services, changes, states, lives, t, base_url)
+        for chunk in rendering:
+            for path, text in chunk.result():
+                build.write(path, text)
+                build.manifest[path] = pending[path]
+    build.save()
+    return out / "index.html"
+
+
+def _render_the_rest(archive: Archive, sources: tuple[Source, ...], build: "_Build", services: list[model.Service],
+                     changes: list[model.Change], states: dict, lives: "_Lives", t, base_url: str) -> None:
+    """Everything but the change pages: the other pages, the feeds and the JSON files."""
+    documents = [d for s in services for d in s.documents]
     for document in documents:
         folder = f"{document.service}/{document.document}/"
-        found = lives[folder.rstrip("/")].found
+        found = lives.found.get(folder.rstrip("/"))
         key = _document_key(document)
         build.render_if_stale(document.path, key, "document.html", lambda d=document: dict(
             root="../../", title=d.name, document=d, pledges=_current_pledges(archive, d),
@@ -82,50 +96,69 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title=t("status.title"), feeds=_feeds_of(t, "", "", ""),
                  sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
-    entries = feeds.EntryCache(lang)
+    entries = feeds.EntryCache(t.code)
     for feed in _feeds(t, services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
         if build.stale(feed.atom, key) or build.stale(feed.rss, key):
             for path, text in feeds.render(feed, entries, base_url).items():
                 build.write(path, text)
                 build.manifest[path] = key
+    data_key = _digest([c.key for c in changes], [(d.service, d.document, d.title, d.url, d.state)
+                                                  for d in documents], [(v.service, v.name) for v in services])
     for path, data in _data(services, changes).items():
-        build.write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-    if any(p.found for p in lives.values()) or not (out / PLEDGES).exists():
-        build.write(PLEDGES, json.dumps([h.data for h in lives.values()], ensure_ascii=False, indent=1) + "\n")
-    build.save()
-    return out / "index.html"
+        build.write_if_stale(path, data_key, lambda d=data: json.dumps(d, ensure_ascii=False, separators=(",", ":")))
+    if lives.found or build.stale(PLEDGES, lives.key):
+        build.write(PLEDGES, json.dumps(lives.data(), ensure_ascii=False, separators=(",", ":")))
+        build.manifest[PLEDGES] = lives.key
 
 
 @dataclass
-class _Pledges:
-    """A document's entry in data/pledges.json, and its pledge history when this build worked
-    it out (None: the last build's entry still holds, and no page of this build needs it)."""
+class _Lives:
+    """The pledge histories this build worked out (documents whose versions changed, or whose
+    change pages it renders), and how to write data/pledges.json: the last build's entries
+    for the other documents, read only when some entry must change."""
 
-    data: dict
-    found: History | None = None
+    found: dict[str, History]  # "service/document" -> its history
+    documents: list[model.Document]
+    archive: Archive
+    out: Path
+
+    @property
+    def key(self) -> str:
+        return _digest([(d.service, d.document, _document_key(d)) for d in self.documents])
+
+    def data(self) -> list[dict]:
+        try:
+            known = {f"{d['service']}/{d['document']}": d for d in json.loads((self.out / PLEDGES).read_text())}
+        except (OSError, ValueError, KeyError, TypeError):
+            known = {}
+        entries = []
+        for document in self.documents:
+            name = f"{document.service}/{document.document}"
+            found = self.found.get(name)
+            if found is None and known.get(name, {}).get("key") == _document_key(document):
+                entries.append(known[name])
+                continue
+            found = found or _history(self.archive, document)
+            entries.append({"service": document.service, "document": document.document, "title": document.title,
+                            "key": _document_key(document), "pledges": as_json(found)})
+        return entries
 
 
 def _pledge_histories(archive: Archive, documents: list[model.Document], build: "_Build",
-                      changed: set[str]) -> dict[str, _Pledges]:
-    """The pledge history of every document, keyed "service/document": worked out again for a
-    document whose versions changed, or whose change pages this build renders."""
-    try:
-        known = {f"{d['service']}/{d['document']}": d for d in json.loads((build.out / PLEDGES).read_text())}
-    except (OSError, ValueError, KeyError, TypeError):
-        known = {}
-    result = {}
+                      changed: set[str]) -> _Lives:
+    """The pledge histories that pages of this build need."""
+    found = {}
     for document in documents:
-        name, key = f"{document.service}/{document.document}", _document_key(document)
-        old = known.get(name)
-        if old and old.get("key") == key and name not in changed and not build.stale(f"{name}/pledges.html", key):
-            result[name] = _Pledges(old)
-            continue
-        current = [text for _, texts in _current_pledges(archive, document) for text in texts]
-        found = history(document, current)
-        result[name] = _Pledges({"service": document.service, "document": document.document,
-                                 "title": document.title, "key": key, "pledges": as_json(found)}, found)
-    return result
+        name = f"{document.service}/{document.document}"
+        if name in changed or build.stale(f"{name}/pledges.html", _document_key(document)):
+            found[name] = _history(archive, document)
+    return _Lives(found, documents, archive, build.out)
+
+
+def _history(archive: Archive, document: model.Document) -> History:
+    current = [text for _, texts in _current_pledges(archive, document) for text in texts]
+    return history(document, current)
 
 
 class _Build:
@@ -148,6 +181,11 @@ class _Build:
 
     def render(self, path: str, template: str, **context) -> None:
         self.write(path, self.env.get_template(template).render(**context))
+
+    def write_if_stale(self, path: str, key: str, text: Callable[[], str]) -> None:
+        if self.stale(path, key):
+            self.write(path, text())
+            self.manifest[path] = key
 
     def render_if_stale(self, path: str, key: str, template: str, context: Callable[[], dict]) -> None:
         """Render only when the key changed; context is computed only then."""
@@ -180,30 +218,29 @@ def _templates_digest() -> str:
 
 
 def _change_key(change: model.Change) -> str:
-    return _digest(change.version.id, change.previous.id, change.changes)
+    return _digest(change.version.id, change.previous.id, change.name, change.changes)
 
 
 def _document_key(document: model.Document) -> str:
-    return _digest([v.id for v in document.versions], document.state, document.url)
+    return _digest([v.id for v in document.versions], document.state, document.url, document.name)
 
 
 def _service_key(service: model.Service) -> str:
-    return _digest(service.name, [(d.document, [v.id for v in d.versions], d.failing, d.watched)
+    return _digest(service.name, [(d.document, d.title, [v.id for v in d.versions], d.failing, d.watched)
                                  for d in service.documents])
 
 
 _Job = tuple[Path, model.Change, str, list[str]]  # archive root, change, site language, pledge links
 
 
-def _render_changes(jobs: list[_Job]):
-    """(path, html) of change pages; many of them are rendered on every core."""
-    if len(jobs) < 40:
-        yield from map(_render_change, jobs)
-        return
+def _pool(jobs: int):
     from tracker.processes import ProcessPool
 
-    with ProcessPool(os.cpu_count() or 1) as pool:
-        yield from pool.map(_render_change, jobs, chunksize=16)
+    return ProcessPool(os.cpu_count() or 1 if jobs >= 40 else 0)
+
+
+def _render_changes(jobs: list[_Job]) -> list[tuple[str, str]]:
+    return [_render_change(job) for job in jobs]
 
 
 def _render_change(job: _Job) -> tuple[str, str]:
@@ -226,13 +263,20 @@ def _render_change(job: _Job) -> tuple[str, str]:
     return change.path, html
 
 
-def _current_pledges(archive: Archive, document: model.Document) -> list:
+def _current_pledges(archive: Archive, document: model.Document) -> list[tuple[str, list[str]]]:
     """The commitments of the latest version, grouped under their headings."""
+    return _commitments(archive.root, document.service, document.document, document.latest.id,
+                        document.latest.lang or "en")
+
+
+@lru_cache(maxsize=2)  # asked by the document page, then by the pledge history
+def _commitments(root: Path, service: str, document: str, version: str, lang: str) -> list[tuple[str, list[str]]]:
     from tracker.pledges import segment
 
-    text = archive.text(document.service, document.document, document.latest)
+    archive = Archive(root)
+    text = archive.text(service, document, archive.version(service, document, version))
     groups: dict[str, list[str]] = {}
-    for pledge in segment(text, document.latest.lang or "en"):
+    for pledge in segment(text, lang):
         if pledge.is_commitment:
             groups.setdefault(pledge.context, []).append(pledge.text)
     return list(groups.items())

@@ -125,11 +125,14 @@ def _walk_back(change: Change, alive, born, keep, owners) -> None:
 
 
 def as_json(found: History) -> list[dict]:
-    """The lives as data/pledges.json lists them for one document."""
-    return [
-        {"id": life.anchor, "text": life.text, "current": life.current, "since": life.since,
-         "until": life.until or None, "became": [p.anchor for p in life.became],
-         "came_from": [p.anchor for p in life.came_from],
-         "changes": [{"version": s.version, "date": s.date, **s.change} for s in life.steps]}
-        for life in found.lives
-    ]
+    """The lives as data/pledges.json lists them for one document; keys with nothing to say
+    (no change, not gone, no merge or split) are left out: most pledges never change."""
+    result = []
+    for life in found.lives:
+        entry = {"id": life.anchor, "text": life.text, "current": life.current, "since": life.since}
+        entry.update({k: v for k, v in (
+            ("until", life.until), ("became", [p.anchor for p in life.became]),
+            ("came_from", [p.anchor for p in life.came_from]),
+            ("changes", [{"version": s.version, **s.change} for s in life.steps])) if v})
+        result.append(entry)
+    return result
