@@ -138,14 +138,23 @@ def _split_key(key: str) -> tuple[str, str]:
 
 @cli.command()
 @click.argument("key", metavar="SERVICE/DOCUMENT")
+@click.option("--pledges", is_flag=True, help="Follow every pledge instead: when it appeared, changed, went.")
 @click.pass_context
-def history(ctx, key):
+def history(ctx, key, pledges):
     """List the versions of a document."""
     archive = _archive(ctx)
     service, document = _split_key(key)
     versions = archive.versions(service, document)
     if not versions:
         raise ArchiveError(f"{key} has no version in {archive.root}")
+    if pledges:
+        from tracker.report import pledges_as_text
+        from tracker.site.history import of_document
+        from tracker.site.model import read_document
+
+        found = of_document(archive, read_document(archive, service, document, _sources(ctx).sources, {}))
+        click.echo(pledges_as_text(found), nl=False)
+        return
     number = {version.id: n for n, version in enumerate(versions, 1)}
     for version in versions:
         if not version.previous:

@@ -52,6 +52,24 @@ def as_text(changes, color: bool = False) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def pledges_as_text(found) -> str:
+    """A pledge history (tracker.site.history.History) for a terminal: current pledges first,
+    each with its anchor on the site, its first date, its changes and its end."""
+    blocks = []
+    for life in found.lives:
+        span = found.dates[life.since] + (f" to {found.dates[life.until]}" if life.until else "")
+        lines = [f"{'current' if life.current else 'gone'}  #{life.anchor}  {span}", f"  {life.text}"]
+        for step in life.steps:
+            change = step.change
+            lines.append(f"  {step.date} {change['type']}")
+            lines += [f"    - {quote}" for quote in _quotes(change["old"])]
+            lines += [f"    + {quote}" for quote in _quotes(change["new"])]
+            lines += [f"    why: {reason['detail']}" for reason in change["reasons"]]
+        lines += [f"  became #{other.anchor}" for other in life.became]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else "No pledge found.\n"
+
+
 @cache
 def environment(lang: str = "en"):
     """The Jinja2 environment of the site and reports, speaking `lang` (the site's words in

@@ -11,13 +11,12 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from tracker.archive import Archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
-from tracker.site.history import History, as_json, history
+from tracker.site.history import History, as_json, commitments, of_document
 from tracker.site.messages import FOLDER as MESSAGES
 from tracker.site.messages import load as messages
 from tracker.site.timeline import timeline
@@ -139,7 +138,7 @@ class _Lives:
             if found is None and known.get(name, {}).get("key") == _document_key(document):
                 entries.append(known[name])
                 continue
-            found = found or _history(self.archive, document)
+            found = found or of_document(self.archive, document)
             entries.append({"service": document.service, "document": document.document, "title": document.title,
                             "key": _document_key(document), "pledges": as_json(found)})
         return entries
@@ -152,13 +151,8 @@ def _pledge_histories(archive: Archive, documents: list[model.Document], build: 
     for document in documents:
         name = f"{document.service}/{document.document}"
         if name in changed or build.stale(f"{name}/pledges.html", _document_key(document)):
-            found[name] = _history(archive, document)
+            found[name] = of_document(archive, document)
     return _Lives(found, documents, archive, build.out)
-
-
-def _history(archive: Archive, document: model.Document) -> History:
-    current = [text for _, texts in _current_pledges(archive, document) for text in texts]
-    return history(document, current)
 
 
 class _Build:
@@ -265,21 +259,8 @@ def _render_change(job: _Job) -> tuple[str, str]:
 
 def _current_pledges(archive: Archive, document: model.Document) -> list[tuple[str, list[str]]]:
     """The commitments of the latest version, grouped under their headings."""
-    return _commitments(archive.root, document.service, document.document, document.latest.id,
-                        document.latest.lang or "en")
-
-
-@lru_cache(maxsize=2)  # asked by the document page, then by the pledge history
-def _commitments(root: Path, service: str, document: str, version: str, lang: str) -> list[tuple[str, list[str]]]:
-    from tracker.pledges import segment
-
-    archive = Archive(root)
-    text = archive.text(service, document, archive.version(service, document, version))
-    groups: dict[str, list[str]] = {}
-    for pledge in segment(text, lang):
-        if pledge.is_commitment:
-            groups.setdefault(pledge.context, []).append(pledge.text)
-    return list(groups.items())
+    return commitments(archive.root, document.service, document.document, document.latest.id,
+                       document.latest.lang or "en")
 
 
 def _feeds_of(t, name: str, own: str, root: str) -> list[tuple[str, str]]:

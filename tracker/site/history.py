@@ -10,8 +10,11 @@ version they appeared in: later versions never change it (decision record 19).
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from tracker.align import key
+from tracker.archive import Archive
 from tracker.site.model import Change, Document
 
 
@@ -45,6 +48,27 @@ class History:
     lives: tuple[Life, ...]  # current pledges first, each group in the order of its latest words
     anchors: dict[tuple[str, int], str]  # (version, index of the change in Change.changes) -> anchor
     dates: dict[str, str]  # version id -> its date
+
+
+def of_document(archive: Archive, document: Document) -> History:
+    """The lives of the pledges of an archived document."""
+    latest = document.latest
+    groups = commitments(archive.root, document.service, document.document, latest.id, latest.lang or "en")
+    return history(document, [text for _, texts in groups for text in texts])
+
+
+@lru_cache(maxsize=2)  # asked by the document page, then by the pledge history
+def commitments(root: Path, service: str, document: str, version: str, lang: str) -> list[tuple[str, list[str]]]:
+    """The commitments of a version, grouped under their headings."""
+    from tracker.pledges import segment
+
+    archive = Archive(root)
+    text = archive.text(service, document, archive.version(service, document, version))
+    groups: dict[str, list[str]] = {}
+    for pledge in segment(text, lang):
+        if pledge.is_commitment:
+            groups.setdefault(pledge.context, []).append(pledge.text)
+    return list(groups.items())
 
 
 def history(document: Document, current: list[str]) -> History:
