@@ -126,3 +126,19 @@ def test_the_document_is_shown_by_its_name_and_the_site_speaks_german_with_frenc
     assert "<del><b>uniquement</b></del>" in entry.content[0].value
     rss = feedparser.parse((folder / "feed.rss").read_bytes())
     assert rss.feed.language == "de" and rss.entries[0].id == entry.id
+
+
+def test_a_rebuild_after_a_new_version_writes_the_pledges_a_full_build_writes(server, workspace):
+    watch(server, workspace, page(ONLY, NEVER_SELL), page(NOT_ONLY, NEVER_SELL))
+    terms = server.serve("/terms", page(CONSENT))
+    run("add", terms, "--service", "Acme Santé", "--document", "terms", "--select", "main", "--lang", "en")
+    sources, archive = load(workspace / "watchlist.toml").sources, Archive(workspace / "snapshots")
+    check_all(sources, archive, now=datetime(2024, 1, 5, tzinfo=UTC))
+    run("build", "--out", "site")
+    server.serve("/terms", page(CONSENT_MERGED))
+    check_all(sources, archive, now=datetime(2024, 1, 6, tzinfo=UTC))
+    run("build", "--out", "site")
+    run("build", "--out", "fresh")
+    rebuilt, fresh = ((workspace / d / "data" / "pledges.json").read_text() for d in ("site", "fresh"))
+    assert rebuilt == fresh
+    assert [e["document"] for e in json.loads(rebuilt)] == ["privacy", "terms"]

@@ -9,6 +9,7 @@ page depends on its version alone and is never rendered twice.
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,6 @@ from tracker.watchlist import Source
 
 HOME_LIMIT = 100
 MANIFEST = ".build.json"
-CHUNK = 16  # change pages a worker renders at once
 PLEDGES = "data/pledges.json"
 
 
@@ -43,12 +43,16 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
 
     keys = {c.path: _change_key(c) for c in changes}
     pending = {path: key for path, key in keys.items() if build.stale(path, key)}
-    lives = _pledge_histories(archive, documents, build, {c.folder for c in changes if c.path in pending})
-    jobs = [(archive.root, c, lang, [lives.found[c.folder].anchors.get((c.version.id, n), "")
-                                     for n in range(len(c.changes))])
-            for c in changes if c.path in pending]
-    with _pool(len(jobs)) as pool:  # change pages in other processes, while this one does the rest
-        rendering = [pool.submit(_render_changes, jobs[n : n + CHUNK]) for n in range(0, len(jobs), CHUNK)]
+    lives = _Lives({}, documents, archive, out)
+    with _pool(len(pending)) as pool:  # change pages in other processes, while this one does the rest
+        rendering = []
+        for document in documents:
+            name, mine = f"{document.service}/{document.document}", [c for c in document.changes if c.path in pending]
+            if mine or build.stale(f"{name}/pledges.html", _document_key(document)):
+                found = lives.found[name] = of_document(archive, document)  # its change pages link its pledges
+                if mine:
+                    jobs = [(archive.root, c, lang, found.anchors_of(c)) for c in mine]
+                    rendering.append(pool.submit(_render_changes, jobs))
         _render_the_rest(archive, sources, build, services, changes, states, lives, t, base_url)
         for chunk in rendering:
             for path, text in chunk.result():
@@ -107,15 +111,15 @@ def _render_the_rest(archive: Archive, sources: tuple[Source, ...], build: "_Bui
     for path, data in _data(services, changes).items():
         build.write_if_stale(path, data_key, lambda d=data: json.dumps(d, ensure_ascii=False, separators=(",", ":")))
     if lives.found or build.stale(PLEDGES, lives.key):
-        build.write(PLEDGES, json.dumps(lives.data(), ensure_ascii=False, separators=(",", ":")))
+        build.write(PLEDGES, lives.text())
         build.manifest[PLEDGES] = lives.key
 
 
 @dataclass
 class _Lives:
-    """The pledge histories this build worked out (documents whose versions changed, or whose
-    change pages it renders), and how to write data/pledges.json: the last build's entries
-    for the other documents, read only when some entry must change."""
+    """The pledge histories this build works out (documents whose versions changed, or whose
+    change pages it renders: they link their pledges), and how to write data/pledges.json:
+    the last build's entries for the other documents, read only when some entry must change."""
 
     found: dict[str, History]  # "service/document" -> its history
     documents: list[model.Document]
@@ -126,33 +130,34 @@ class _Lives:
     def key(self) -> str:
         return _digest([(d.service, d.document, _document_key(d)) for d in self.documents])
 
-    def data(self) -> list[dict]:
+    def text(self) -> str:
+        """data/pledges.json: a JSON array, one document a line. The line of a document whose
+        versions did not change is taken from the last build's file as it is, not parsed."""
         try:
-            known = {f"{d['service']}/{d['document']}": d for d in json.loads((self.out / PLEDGES).read_text())}
-        except (OSError, ValueError, KeyError, TypeError):
-            known = {}
+            lines = (self.out / PLEDGES).read_text(encoding="utf-8").split("\n")[1:-1]
+        except OSError:
+            lines = []
+        known = {}
+        for line in lines:
+            start = _ENTRY_START.match(line)
+            if start:
+                known[start.group(1), start.group(2)] = (start.group(3), line.rstrip(","))
         entries = []
         for document in self.documents:
-            name = f"{document.service}/{document.document}"
+            name, key = f"{document.service}/{document.document}", _document_key(document)
             found = self.found.get(name)
-            if found is None and known.get(name, {}).get("key") == _document_key(document):
-                entries.append(known[name])
+            old_key, line = known.get((document.service, document.document), ("", ""))
+            if found is None and old_key == key:
+                entries.append(line)
                 continue
             found = found or of_document(self.archive, document)
-            entries.append({"service": document.service, "document": document.document, "title": document.title,
-                            "key": _document_key(document), "pledges": as_json(found)})
-        return entries
+            entries.append(json.dumps({"service": document.service, "document": document.document, "key": key,
+                                       "title": document.title, "pledges": as_json(found)},
+                                      ensure_ascii=False, separators=(",", ":")))
+        return "[\n" + ",\n".join(entries) + "\n]\n"
 
 
-def _pledge_histories(archive: Archive, documents: list[model.Document], build: "_Build",
-                      changed: set[str]) -> _Lives:
-    """The pledge histories that pages of this build need."""
-    found = {}
-    for document in documents:
-        name = f"{document.service}/{document.document}"
-        if name in changed or build.stale(f"{name}/pledges.html", _document_key(document)):
-            found[name] = of_document(archive, document)
-    return _Lives(found, documents, archive, build.out)
+_ENTRY_START = re.compile(r'\{"service":"([a-z0-9-]+)","document":"([a-z0-9-]+)","key":"([0-9a-f]+)"')
 
 
 class _Build:

@@ -49,6 +49,10 @@ class History:
     anchors: dict[tuple[str, int], str]  # (version, index of the change in Change.changes) -> anchor
     dates: dict[str, str]  # version id -> its date
 
+    def anchors_of(self, change: Change) -> list[str]:
+        """The anchor of the pledge of each item of a change, in order ("" for none)."""
+        return [self.anchors.get((change.version.id, n), "") for n in range(len(change.changes))]
+
 
 def of_document(archive: Archive, document: Document) -> History:
     """The lives of the pledges of an archived document."""

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from tracker.archive import Archive, Version
 from tracker.report import SEVERITY, by_severity
@@ -40,7 +41,7 @@ class Change:
     def lang(self) -> str:
         return self.version.lang or "en"
 
-    @property
+    @cached_property  # the home page, archive pages and feeds all ask
     def counts(self) -> list[tuple[str, int]]:
         return count_types(self.changes)
 
