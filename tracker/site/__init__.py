@@ -232,10 +232,11 @@ def _service_key(service: model.Service) -> str:
 _Job = tuple[Path, model.Change, str, list[str]]  # archive root, change, site language, pledge links
 
 
-def _pool(jobs: int):
+def _pool(pages: int):
+    """Worker processes for many change pages; for a few, starting them costs more than it saves."""
     from tracker.processes import ProcessPool
 
-    return ProcessPool(os.cpu_count() or 1 if jobs >= 40 else 0)
+    return ProcessPool((os.cpu_count() or 1) if pages >= 40 else 0)
 
 
 def _render_changes(jobs: list[_Job]) -> list[tuple[str, str]]:
