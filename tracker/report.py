@@ -4,7 +4,7 @@ The order is the reader's priority: what was lost comes first.
 """
 
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import click
@@ -85,21 +85,44 @@ def environment(lang: str = "en"):
         lstrip_blocks=True,
     )
     t = load(lang)
-    env.globals.update(t=t, labels={kind: t(f"kinds.{kind}") for kind in SEVERITY}, quotes=_quotes, marked=marked)
+    env.globals.update(t=t, labels={kind: t(f"kinds.{kind}") for kind in SEVERITY}, quotes=_quotes, marked=marked,
+                       marks_html=marks_html)
     return env
 
 
 def marked(change: dict) -> tuple[list, list]:
     """The old and new quotes of a change as marks (tracker.worddiff.marks): the words its
     reasons name stand out from the rest of the difference. One list of marks per quote."""
+    return _marked(tuple(_quotes(change["old"])), tuple(_quotes(change["new"])),
+                   tuple(reason["detail"] for reason in change["reasons"]))
+
+
+@lru_cache(maxsize=4096)  # a change is shown on its page, its pledge's history, the home page, feeds
+def _marked(old: tuple[str, ...], new: tuple[str, ...], details: tuple[str, ...]) -> tuple[list, list]:
     from tracker.worddiff import BREAK, marks, named_words, paragraphs
 
-    old, new = _quotes(change["old"]), _quotes(change["new"])
     if not old or not new:
         return [[("", text)] for text in old], [[("", text)] for text in new]
-    named = named_words([reason["detail"] for reason in change["reasons"]])
-    before, after = marks(BREAK.join(old), BREAK.join(new), named)
+    before, after = marks(BREAK.join(old), BREAK.join(new), named_words(list(details)))
     return paragraphs(before), paragraphs(after)
+
+
+def marks_html(marks: list, tag: str, plain: bool = False):
+    """Marks as HTML, every text escaped: <del class="named">… on the site; in a feed (`plain`,
+    no style sheet) a named word is <b> inside its <del> or <ins>. Written here, not in a
+    template macro: it runs for every quote of every page."""
+    from markupsafe import Markup, escape
+
+    parts = []
+    for how, text in marks:
+        text = escape(text)
+        if not how:
+            parts.append(text)
+        elif plain:
+            parts.append(f"<{tag}><b>{text}</b></{tag}>" if how == "named" else f"<{tag}>{text}</{tag}>")
+        else:
+            parts.append(f'<{tag} class="{how}">{text}</{tag}>')
+    return Markup("".join(parts))
 
 
 def diff_page(old_name: str, new_name: str, old_text: str, new_text: str, changes, lang: str) -> str:

@@ -26,6 +26,7 @@ from tracker.watchlist import Source
 HOME_LIMIT = 100
 MANIFEST = ".build.json"
 PLEDGES = "data/pledges.json"
+DATA = ("data/services.json", "data/documents.json", "data/changes.json")  # written from _data()
 
 
 def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "",
@@ -108,8 +109,10 @@ def _render_the_rest(archive: Archive, sources: tuple[Source, ...], build: "_Bui
                 build.manifest[path] = key
     data_key = _digest([c.key for c in changes], [(d.service, d.document, d.title, d.url, d.state)
                                                   for d in documents], [(v.service, v.name) for v in services])
-    for path, data in _data(services, changes).items():
-        build.write_if_stale(path, data_key, lambda d=data: json.dumps(d, ensure_ascii=False, separators=(",", ":")))
+    if any(build.stale(path, data_key) for path in DATA):
+        for path, data in _data(services, changes).items():
+            build.write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            build.manifest[path] = data_key
     if lives.found or build.stale(PLEDGES, lives.key):
         build.write(PLEDGES, lives.text())
         build.manifest[PLEDGES] = lives.key
@@ -165,6 +168,7 @@ class _Build:
 
     def __init__(self, out: Path, lang: str):
         self.out = out
+        self.folders: set[Path] = set()  # made already
         self.env = environment(lang)
         self.manifest_path = out / MANIFEST
         try:
@@ -181,11 +185,6 @@ class _Build:
     def render(self, path: str, template: str, **context) -> None:
         self.write(path, self.env.get_template(template).render(**context))
 
-    def write_if_stale(self, path: str, key: str, text: Callable[[], str]) -> None:
-        if self.stale(path, key):
-            self.write(path, text())
-            self.manifest[path] = key
-
     def render_if_stale(self, path: str, key: str, template: str, context: Callable[[], dict]) -> None:
         """Render only when the key changed; context is computed only then."""
         if self.stale(path, key):
@@ -197,7 +196,9 @@ class _Build:
         data = text.encode("utf-8")
         if target.exists() and target.stat().st_size == len(data) and target.read_bytes() == data:
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
@@ -280,8 +281,11 @@ def _feeds(t, services: list[model.Service], changes: list[model.Change]) -> lis
         feeds.Feed("", "feed", t("feeds.title", name=t("feeds.all")), tuple(changes)),
         feeds.Feed("", "losses", t("feeds.title", name=t("feeds.losses")), tuple(c for c in changes if c.losses)),
     ]
+    by_service: dict[str, list[model.Change]] = {}
+    for change in changes:
+        by_service.setdefault(change.service, []).append(change)
     for service in services:
-        mine = tuple(c for c in changes if c.service == service.service)
+        mine = tuple(by_service.get(service.service, ()))
         result.append(feeds.Feed(f"{service.service}/", "feed", t("feeds.title", name=service.name), mine))
         for document in service.documents:
             result.append(feeds.Feed(f"{service.service}/{document.document}/", "feed",

@@ -38,9 +38,7 @@ class Life:
     became: list["Life"] = field(default_factory=list)
     came_from: list["Life"] = field(default_factory=list)
 
-    @property
-    def anchor(self) -> str:
-        return "p-" + hashlib.sha1(f"{self.since}\n{self.first_text}".encode()).hexdigest()[:10]
+    anchor: str = ""  # set when the walk ends: its first version and first words are known then
 
 
 @dataclass(frozen=True)
@@ -102,6 +100,8 @@ def history(document: Document, current: list[str]) -> History:
     for lives in live.values():
         for life in lives:
             life.since = life.since or first
+    for life in order:
+        life.anchor = "p-" + hashlib.sha1(f"{life.since}\n{life.first_text}".encode()).hexdigest()[:10]
     current_first = sorted(order, key=lambda life: not life.current)
     return History(tuple(current_first), {where: life.anchor for where, life in owners.items()},
                    {v.id: v.date for v in document.versions})

@@ -45,7 +45,7 @@ class Change:
     def counts(self) -> list[tuple[str, int]]:
         return count_types(self.changes)
 
-    @property
+    @cached_property
     def losses(self) -> tuple[dict, ...]:
         # a lost clause on fees or licences is a change, not a lost promise about personal data
         return tuple(c for c in self.changes if c["type"] in LOSSES and c.get("about", PERSONAL_DATA) == PERSONAL_DATA)
