@@ -126,6 +126,19 @@ def test_the_document_is_shown_by_its_name_and_the_site_speaks_german_with_frenc
     assert "<del><b>uniquement</b></del>" in entry.content[0].value
     rss = feedparser.parse((folder / "feed.rss").read_bytes())
     assert rss.feed.language == "de" and rss.entries[0].id == entry.id
+    status = lxml.html.parse(str(workspace / "site" / "status.html")).getroot()
+    assert status.xpath("//tbody/tr/td[1]")[0].text_content() == (
+        "Acme Santé · Charte de confidentialité acme-sante/charte-de-confidentialite")
+
+
+def test_tracker_diff_as_html_marks_the_words_its_reasons_name(workspace):
+    (workspace / "old.txt").write_text(f"# Policy\n\n{ONLY}\n\n{KEEP}\n")
+    (workspace / "new.txt").write_text(f"# Policy\n\n{NOT_ONLY}\n\n{KEEP_LONGER}\n")
+    html = lxml.html.fromstring(run("diff", "old.txt", "new.txt", "--format", "html"))
+    weakened = html.xpath("//article[contains(@class, 'weakened')]")
+    named = {(q.get("class"), d.text_content()) for a in weakened for q in a.xpath(".//blockquote")
+             for d in q.xpath(".//del[@class='named'] | .//ins[@class='named']")}
+    assert named == {("old", "only"), ("old", "30"), ("new", "90")}
 
 
 def test_a_rebuild_after_a_new_version_writes_the_pledges_a_full_build_writes(server, workspace):

@@ -83,7 +83,7 @@ def test_the_status_page_says_which_sources_are_paused(server, workspace):
     tracker("pause", "acme/terms")
     tracker("pause", "acme/cookies")
     tracker("build", "--out", "site")
-    rows = {re.search(r"<td>([^<]+)</td>", row).group(1): _text(row)
+    rows = {re.search(r"<code>([^<]+)</code>", row).group(1): _text(row)
             for row in re.findall(r"<tr><td>.*?</tr>", (workspace / "site" / "status.html").read_text(), re.S)}
     assert "paused, last check: new" in rows["acme/terms"] and rows["acme/terms"].endswith("not until resumed")
     assert "paused, never checked" in rows["acme/cookies"]

@@ -99,7 +99,7 @@ def _render_the_rest(archive: Archive, sources: tuple[Source, ...], build: "_Bui
                  totals=model.count_types(item for c in changes for item in c.changes), feeds=_feeds_of(t, "", "", ""))
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title=t("status.title"), feeds=_feeds_of(t, "", "", ""),
-                 sources=[(s, states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
+                 sources=[(s, model.source_name(s), states.get(s.key, {}), next_runs.get(s.key)) for s in sources])
     entries = feeds.EntryCache(t.code)
     for feed in _feeds(t, services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])

@@ -135,6 +135,11 @@ def read_document(archive: Archive, service: str, document: str, sources: tuple[
                     public_url(source.url) if source else None, service_name, title, watched=source is not None)
 
 
+def source_name(source: Source) -> str:
+    """What a reader calls a watched document: "Santélia · Charte de confidentialité"."""
+    return f"{source.name or source.service} · {source.title or _title(source.document)}"
+
+
 def _names(sources: tuple[Source, ...]) -> dict[str, str]:
     return {source.service: source.name for source in sources if source.name}
 
