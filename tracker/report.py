@@ -86,7 +86,7 @@ def environment(lang: str = "en"):
     )
     t = load(lang)
     env.globals.update(t=t, labels={kind: t(f"kinds.{kind}") for kind in SEVERITY}, quotes=_quotes, marked=marked,
-                       marks_html=marks_html)
+                       marks_html=marks_html, pieces_html=pieces_html)
     return env
 
 
@@ -105,6 +105,16 @@ def _marked(old: tuple[str, ...], new: tuple[str, ...], details: tuple[str, ...]
         return [[("", text)] for text in old], [[("", text)] for text in new]
     before, after = marks(BREAK.join(old), BREAK.join(new), named_words(list(details)))
     return paragraphs(before), paragraphs(after)
+
+
+def pieces_html(pieces: list[tuple[int, str]]):
+    """Pieces of a word-level difference as HTML: deleted words in <del>, inserted in <ins>,
+    whitespace unmarked (tracker.worddiff); every text escaped."""
+    from markupsafe import Markup, escape
+
+    tags = {-1: "del", 1: "ins"}
+    return Markup("".join(f"<{tags[op]}>{escape(text)}</{tags[op]}>" if op and text.strip() else escape(text)
+                          for op, text in pieces))
 
 
 def marks_html(marks: list, tag: str, plain: bool = False):

@@ -20,7 +20,33 @@ Mark = tuple[str, str]  # (how, text): how is "" (unchanged), "named" (words a r
 def word_diff(old: str, new: str) -> list[tuple[int, str]]:
     """(op, text) pieces in order, covering both texts: op is 0 (in both), -1 (deleted) or 1 (inserted).
 
-    A deleted or inserted piece holds either words or only whitespace, never both (see _apart)."""
+    A deleted or inserted piece holds either words or only whitespace, never both (see _apart).
+    The paragraphs both texts open and close with are set aside first: only the rest is cut
+    into words (two versions of a policy share most of their text)."""
+    head = _common_paragraphs(old, new)
+    tail = _common_paragraphs(old[head:][::-1], new[head:][::-1])
+    middle = _words_diff(old[head : len(old) - tail], new[head : len(new) - tail])
+    return _apart([(0, old[:head]), *middle, (0, old[len(old) - tail :])])
+
+
+def _common_paragraphs(a: str, b: str) -> int:
+    """The length of the paragraphs (each with its break) that a and b both start with."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # the longest common start, by halves: each comparison runs in C
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    if low == len(a) == len(b):
+        return low
+    if low < len(BREAK):
+        return 0
+    cut = a.rfind(BREAK, 0, low - len(BREAK) + 1)
+    return cut + len(BREAK) if cut >= 0 else 0
+
+
+def _words_diff(old: str, new: str) -> list[tuple[int, str]]:
     from diff_match_patch import diff_match_patch
 
     vocabulary: dict[str, str] = {}
@@ -39,7 +65,7 @@ def word_diff(old: str, new: str) -> list[tuple[int, str]]:
     diffs = dmp.diff_main(encode(old), encode(new), False)
     dmp.diff_cleanupSemantic(diffs)  # on tokens, so that no edit ends inside a word
     index = {code: word for word, code in vocabulary.items()}
-    return _apart([(op, "".join(map(index.__getitem__, codes))) for op, codes in diffs if codes])
+    return [(op, "".join(map(index.__getitem__, codes))) for op, codes in diffs if codes]
 
 
 def _apart(pieces: list[tuple[int, str]]) -> list[tuple[int, str]]:
