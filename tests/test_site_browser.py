@@ -58,6 +58,9 @@ def test_a_french_reader_finds_the_dropped_word_marked_and_follows_the_pledge_to
     assert page.locator("p.summary").inner_text() == "1 promesse supprimée, 1 promesse affaiblie."
     change = page.locator("main article.change.weakened")
     assert change.locator("del", has_text="uniquement").count() == 1
+    marker = page.locator(".diff del", has_text="uniquement").evaluate(
+        "del => getComputedStyle(del, '::before').content")
+    assert marker == '"[supprimé : "'  # what a reader without colours (or a screen reader) is told
     change.get_by_role("link", name="Histoire de cette promesse").click()
 
     anchor = urlparse(page.url).fragment

@@ -40,7 +40,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     documents = [d for s in services for d in s.documents]
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
     build = _Build(out, lang)
-    build.write("style.css", (TEMPLATES / "style.css").read_text(encoding="utf-8"))
+    build.render("style.css", "style.css")  # its marks before deleted and inserted words are words
 
     keys = {c.path: _change_key(c) for c in changes}
     pending = {path: key for path, key in keys.items() if build.stale(path, key)}
