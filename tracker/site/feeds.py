@@ -69,7 +69,7 @@ def render(feed: Feed, entries: EntryCache, base_url: str = "") -> dict[str, str
         entry.id(f"{ID_PREFIX}{change.key}")
         entry.guid(f"{ID_PREFIX}{change.key}", permalink=False)
         summary = entries.t.summary(change.counts)
-        entry.title(f"{change.name}: {summary}")
+        entry.title(change.name + entries.t("site.colon") + summary)
         entry.link(href=f"{base}{change.path}" if base else f"{up}{change.path}")
         entry.published(_when(change))
         entry.updated(_when(change))
