@@ -52,7 +52,8 @@ def main(out: Path) -> None:
     watchlist = out / "watchlist.toml"
     add(watchlist, Source("santelia", "charte-de-confidentialite",
                           f"http://127.0.0.1:{server.server_port}/charte",
-                          select=("main",), lang="fr", name="Santélia"))
+                          select=("main",), lang="fr", name="Santélia",
+                          title="Charte de confidentialité"))
     archive = Archive(out / "snapshots")
     sources = load(watchlist).sources
     try:

@@ -182,8 +182,8 @@ def test_an_email_goes_out_for_each_loss_with_text_and_html_parts(server, worksp
     check(server, NOT_ONLY, DELETE)
     check(server, NOT_ONLY)
     check(server, NOT_ONLY, KEEP)  # no loss: no mail
-    assert [m["Subject"] for m in smtp.messages] == ["Pledge Tracker: Acme · privacy: 1 weakened",
-                                                     "Pledge Tracker: Acme · privacy: 1 removed"]
+    assert [m["Subject"] for m in smtp.messages] == ["Pledge Tracker: Acme · Privacy: 1 weakened",
+                                                     "Pledge Tracker: Acme · Privacy: 1 removed"]
     first = smtp.messages[0]
     assert first["To"] == "alice@example.org"
     assert first["List-Unsubscribe"].strip().startswith("<mailto:tracker@example.org")
@@ -281,7 +281,7 @@ def test_an_apprise_url_gets_one_notification_per_loss(server, workspace, receiv
     check(server, NOT_ONLY, DELETE)
     [(_, _, body)] = receiver.posts
     sent = json.loads(body)
-    assert sent["title"] == "Pledge Tracker: Acme · privacy: 1 weakened" and "WEAKENED" in sent["message"]
+    assert sent["title"] == "Pledge Tracker: Acme · Privacy: 1 weakened" and "WEAKENED" in sent["message"]
 
 
 def test_a_password_goes_to_the_mail_server_only_after_starttls(server, workspace, monkeypatch):
@@ -320,7 +320,7 @@ def test_a_password_goes_to_the_mail_server_only_after_starttls(server, workspac
     finally:
         controller.stop()
     assert logins == [(b"bot", b"pw-s3cret", True)]
-    assert [m["Subject"] for m in mailbox.messages] == ["Pledge Tracker: Acme · privacy: 1 weakened"]
+    assert [m["Subject"] for m in mailbox.messages] == ["Pledge Tracker: Acme · Privacy: 1 weakened"]
     assert "s3cret" not in result.output
 
 

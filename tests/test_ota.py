@@ -69,7 +69,8 @@ def test_css_rules_are_mapped_and_the_rest_is_reported_per_source(workspace):
     result = tracker("import-declarations", "Acme Santé.json")
     assert result.exit_code == 0, result.output + result.stderr
     entries = tomllib.loads((workspace / "watchlist.toml").read_text())["acme-sante"]
-    assert entries["privacy-policy"] == {"name": "Acme Santé", "url": "https://acme.example/privacy",
+    assert entries["privacy-policy"] == {"name": "Acme Santé", "title": "Privacy Policy",
+                                         "url": "https://acme.example/privacy",
                                          "select": ["main", "#policy"], "remove": [".newsletter"], "every": "12h"}
     assert entries["terms-of-service"]["select"] == [".terms"]
     assert entries["terms-of-service"]["browser"] == "always"  # OTA runs its scripts: so do we

@@ -41,8 +41,8 @@ def test_a_removed_document_keeps_its_pages_and_says_it_is_no_longer_watched(ser
     assert "We will never sell your personal data." in document  # its current pledges stay
     assert "first version" in document
     service = _text((site / "acme" / "index.html").read_text())
-    assert re.search(r"privacy: 1 version, last changed [\d-]+, no longer watched terms", service), service
-    assert re.search(r"terms: 1 version, last changed [\d-]+ Changes", service), service
+    assert re.search(r"Privacy: 1 version, last changed [\d-]+, no longer watched Terms", service), service
+    assert re.search(r"Terms: 1 version, last changed [\d-]+ Changes", service), service
     status = _text((site / "status.html").read_text())
     assert "acme/terms" in status and "acme/privacy" not in status
 
@@ -83,7 +83,7 @@ def test_the_status_page_says_which_sources_are_paused(server, workspace):
     tracker("pause", "acme/terms")
     tracker("pause", "acme/cookies")
     tracker("build", "--out", "site")
-    rows = {re.search(r"<td>([^<]+)</td>", row).group(1): _text(row)
+    rows = {re.search(r"<code>([^<]+)</code>", row).group(1): _text(row)
             for row in re.findall(r"<tr><td>.*?</tr>", (workspace / "site" / "status.html").read_text(), re.S)}
     assert "paused, last check: new" in rows["acme/terms"] and rows["acme/terms"].endswith("not until resumed")
     assert "paused, never checked" in rows["acme/cookies"]

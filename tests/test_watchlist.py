@@ -21,7 +21,8 @@ def test_add_writes_a_readable_entry_and_keeps_comments(workspace):
     text = (workspace / "watchlist.toml").read_text()
     assert text.startswith("# Sources we watch, by hand too.")
     entry = tomllib.loads(text)["acme-sante"]["privacy-policy"]
-    assert entry == {"name": "Acme Santé", "url": "https://acme.example/privacy", "select": ["main"],
+    assert entry == {"name": "Acme Santé", "title": "Privacy Policy", "url": "https://acme.example/privacy",
+                     "select": ["main"],
                      "remove": [".ads"], "every": "6h", "lang": "fr"}
 
 

@@ -12,7 +12,7 @@ import click
 
 from tracker.cli_import import import_declarations, import_history
 from tracker.cli_notify import notify_group
-from tracker.cli_watch import LANGS, add, pause_document, remove_document, resume_document
+from tracker.cli_watch import LANGS, SITE_LANGS, add, pause_document, remove_document, resume_document
 from tracker.errors import ArchiveError, TrackerError, WatchlistError
 
 
@@ -144,14 +144,23 @@ def _split_key(key: str) -> tuple[str, str]:
 
 @cli.command()
 @click.argument("key", metavar="SERVICE/DOCUMENT")
+@click.option("--pledges", is_flag=True, help="Follow every pledge instead: when it appeared, changed, went.")
 @click.pass_context
-def history(ctx, key):
+def history(ctx, key, pledges):
     """List the versions of a document."""
     archive = _archive(ctx)
     service, document = _split_key(key)
     versions = archive.versions(service, document)
     if not versions:
         raise ArchiveError(f"{key} has no version in {archive.root}")
+    if pledges:
+        from tracker.report import pledges_as_text
+        from tracker.site.history import of_document
+        from tracker.site.model import read_document
+
+        found = of_document(archive, read_document(archive, service, document, _sources(ctx).sources, {}))
+        click.echo(pledges_as_text(found), nl=False)
+        return
     number = {version.id: n for n, version in enumerate(versions, 1)}
     for version in versions:
         if not version.previous:
@@ -208,32 +217,36 @@ def diff(old, new, fmt, lang):
 _OUT = click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
                     help="Where the site is written.")
 _BASE_URL = click.option("--base-url", default="", help="Public address of the site, for absolute links in feeds.")
+_SITE_LANG = click.option("--lang", "site_lang", type=SITE_LANGS, default="en", show_default=True,
+                          help="Language of the site's own words (reasons keep the document's).")
 
 
 @cli.command()
 @_OUT
 @_BASE_URL
+@_SITE_LANG
 @click.pass_context
-def build(ctx, out, base_url):
+def build(ctx, out, base_url, site_lang):
     """Render the static site and its feeds from the archive."""
     from tracker.site import build_site
 
-    home = build_site(_archive(ctx), _sources(ctx).sources, out, base_url=base_url)
+    home = build_site(_archive(ctx), _sources(ctx).sources, out, base_url=base_url, lang=site_lang)
     click.echo(f"site written to {home}")
 
 
 @cli.command()
 @_OUT
 @_BASE_URL
+@_SITE_LANG
 @click.option("--workers", default=4, show_default=True, help="Checks run at once.")
 @click.option("--allow-file", is_flag=True, help="Read file:// sources (refused otherwise).")
 @click.pass_context
-def run(ctx, out, base_url, workers, allow_file):
+def run(ctx, out, base_url, site_lang, workers, allow_file):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
     run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url,
-                allow_file=allow_file, log=click.echo)
+                allow_file=allow_file, lang=site_lang, log=click.echo)
 
 
 @cli.command()

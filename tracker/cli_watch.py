@@ -16,27 +16,31 @@ _REFUSED = {403, 406, 429}  # what sites that refuse plain HTTP clients answer
 
 
 class _Languages(click.Choice):
-    """The languages that have a file in tracker/lang/ (tracker.lang.available), listed when a
+    """The languages that have a file in tracker/lang/ (tracker.lang.available), or for the
+    site's own words in tracker/lang/site/ (tracker.site.messages.available), listed when a
     command that takes --lang runs or shows its help: `tracker --help` and `tracker list` never
     import the engine's language module."""
 
-    def __init__(self) -> None:  # click.Choice.__init__ would list them now
+    def __init__(self, module: str = "tracker.lang") -> None:  # click.Choice.__init__ would list them now
         self.case_sensitive = True
+        self.module = module
 
     @property
     def choices(self) -> tuple[str, ...]:
-        from tracker.lang import available
+        from importlib import import_module
 
-        return available()
+        return import_module(self.module).available()
 
 
 LANGS = _Languages()
+SITE_LANGS = _Languages("tracker.site.messages")
 
 
 @click.command()
 @click.argument("url")
 @click.option("--service", required=True, help="Service name, e.g. 'Acme Health' (made a slug).")
-@click.option("--document", required=True, help="Document type, e.g. 'Privacy Policy' (made a slug).")
+@click.option("--document", required=True,
+              help="Document type, e.g. 'Privacy Policy' (made a slug; the site shows it as written).")
 @click.option("--select", multiple=True, help="CSS selector of the text to keep (repeatable).")
 @click.option("--remove", multiple=True, help="CSS selector of parts to drop (repeatable).")
 @click.option("--every", default="12h", show_default=True, help="Check interval: 30m, 12h, 7d…")
@@ -53,7 +57,8 @@ def add(ctx, url, service, document, select, remove, every, lang, browser, dry_r
 
     mode = AUTO if browser is None else ALWAYS if browser else NEVER
     source = Source(slugify(service), slugify(document), url, tuple(select), tuple(remove),
-                    every, lang, name=service if slugify(service) != service else "", browser=mode)
+                    every, lang, name=service if slugify(service) != service else "",
+                    title=document if slugify(document) != document else "", browser=mode)
     add_source(ctx.obj["watchlist"], source, dry_run=dry_run)
     if dry_run:
         _preview(source)

@@ -139,7 +139,8 @@ def map_terms(
         notes.append(f"filter(s) not applied, they are JavaScript functions: {', '.join(filters)}")
     # OTA runs this page's scripts before reading it: so do we, with a browser every time
     browser = ALWAYS if declaration.get("executeClientScripts") else AUTO
-    source = Source(service, slugify(terms_type), url, tuple(select), tuple(remove), name=name, browser=browser)
+    source = Source(service, slugify(terms_type), url, tuple(select), tuple(remove), name=name,
+                    title=terms_type if slugify(terms_type) != terms_type else "", browser=browser)
     return source, notes
 
 

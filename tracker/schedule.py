@@ -30,6 +30,7 @@ def run_forever(
     workers: int = 4,
     base_url: str = "",
     allow_file: bool = False,
+    lang: str = "en",
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
     reload_seconds: float = RELOAD_SECONDS,
@@ -76,7 +77,7 @@ def run_forever(
             log(f"{outcome.status:<7} {source.key}")
             with build_lock:
                 try:
-                    build_site(archive, tuple(every.values()), out, base_url=base_url)
+                    build_site(archive, tuple(every.values()), out, base_url=base_url, lang=lang)
                 except TrackerError as error:
                     log(f"site not rebuilt: {error}")
                 except Exception as error:  # a bug: the run goes on, and the next change rebuilds

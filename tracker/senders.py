@@ -103,7 +103,7 @@ def _message(target: Target, settings: Settings, changes: list):
     from email.message import EmailMessage
     from email.utils import formatdate, make_msgid
 
-    from tracker.report import environment
+    from tracker.site.feeds import EntryCache
 
     parts = urlsplit(target.url)
     to = unquote(parts.path) if target.scheme == "mailto" else parse_qs(parts.query)["to"][0]
@@ -116,8 +116,8 @@ def _message(target: Target, settings: Settings, changes: list):
     unsubscribe = settings.unsubscribe or f"mailto:{sender}?subject=unsubscribe%20{to}"
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message.set_content(_text(changes))
-    entry = environment().get_template("entry.html")  # what a feed entry shows of a change
-    message.add_alternative("<!doctype html><html><body>" + "<hr>".join(entry.render(change=c) for c in changes)
+    entry = EntryCache()  # what a feed entry shows of a change
+    message.add_alternative("<!doctype html><html><body>" + "<hr>".join(entry(c) for c in changes)
                             + "</body></html>", subtype="html")
     return message
 
@@ -156,14 +156,20 @@ def _subject(target: Target, changes: list) -> str:
     if target.every:
         return f"Pledge Tracker digest: {len(changes)} change{'s' * (len(changes) != 1)}"
     change = changes[0]
-    return f"Pledge Tracker: {change.service_name} · {change.document}: {change.summary}"
+    return f"Pledge Tracker: {change.name}: {_summary(change)}"
 
 
 def _text(changes: list) -> str:
     from tracker.report import dicts_as_text
 
-    return "\n\n".join(f"{c.service_name} · {c.document}, {c.version.date}: {c.summary}\n\n"
-                        + dicts_as_text(c.changes) for c in changes)
+    return "\n\n".join(f"{c.name}, {c.version.date}: {_summary(c)}\n\n" + dicts_as_text(c.changes) for c in changes)
+
+
+def _summary(change) -> str:
+    """"1 weakened, 2 added", in the site's default words (a mail has no site language)."""
+    from tracker.site.messages import load
+
+    return load().summary(change.counts)
 
 
 def _tls():

@@ -19,7 +19,7 @@ _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-KEYS = {"name", "url", "select", "remove", "every", "lang", "browser", "paused"}
+KEYS = {"name", "title", "url", "select", "remove", "every", "lang", "browser", "paused"}
 AUTO, ALWAYS, NEVER = "auto", "always", "never"
 BROWSER_MODES = (AUTO, ALWAYS, NEVER)  # when a page is fetched with a browser
 NOTIFY = "notify"  # the table of notification targets (tracker.notify), not a service
@@ -37,6 +37,7 @@ class Source:
     every: str = DEFAULT_EVERY
     lang: str | None = None
     name: str = ""
+    title: str = ""  # the document's name as its readers know it, "Charte de confidentialité"
     browser: str = AUTO  # auto: only when a plain fetch is blocked or shows no text
     paused: bool = False  # skipped by `tracker check` (unless named) and `tracker run`
 
@@ -187,6 +188,7 @@ def _source(service: str, document: str, entry: dict) -> Source:
         every=entry.get("every", DEFAULT_EVERY),
         lang=entry.get("lang"),
         name=entry.get("name", ""),
+        title=entry.get("title", ""),
         browser=check_browser(entry.get("browser", AUTO)),
         paused=entry.get("paused", False),
     )
@@ -236,6 +238,8 @@ def add(path: Path, source: Source, dry_run: bool = False) -> None:
     entry = tomlkit.table()
     if source.name:
         entry["name"] = source.name
+    if source.title:
+        entry["title"] = source.title
     entry["url"] = source.url
     for key in ("select", "remove"):
         if getattr(source, key):

@@ -34,10 +34,13 @@ class Feed:
 
 
 class EntryCache:
-    """The HTML content of each change, rendered once however many feeds carry it."""
+    """The HTML content of each change, rendered once however many feeds carry it, in the
+    site's language (its quotes and reasons keep the document's)."""
 
-    def __init__(self) -> None:
-        self._template = environment().get_template("entry.html")
+    def __init__(self, lang: str = "en") -> None:
+        env = environment(lang)
+        self.t = env.globals["t"]
+        self._template = env.get_template("entry.html")
         self._html: dict[str, str] = {}
 
     def __call__(self, change: Change) -> str:
@@ -57,7 +60,7 @@ def render(feed: Feed, entries: EntryCache, base_url: str = "") -> dict[str, str
     generator.title(feed.title)
     generator.description(feed.title)
     generator.link(href=f"{base}{feed.folder}index.html" if base else "index.html", rel="alternate")
-    generator.language("en")
+    generator.language(entries.t.code)
     newest = _when(feed.changes[0]) if feed.changes else datetime(2026, 1, 1, tzinfo=UTC)
     generator.updated(newest)
     generator.lastBuildDate(newest)
@@ -65,12 +68,13 @@ def render(feed: Feed, entries: EntryCache, base_url: str = "") -> dict[str, str
         entry = generator.add_entry()
         entry.id(f"{ID_PREFIX}{change.key}")
         entry.guid(f"{ID_PREFIX}{change.key}", permalink=False)
-        entry.title(f"{change.service_name} · {change.document}: {change.summary}")
+        summary = entries.t.summary(change.counts)
+        entry.title(change.name + entries.t("site.colon") + summary)
         entry.link(href=f"{base}{change.path}" if base else f"{up}{change.path}")
         entry.published(_when(change))
         entry.updated(_when(change))
         entry.content(entries(change), type="html")
-        entry.description(change.summary, isSummary=True)
+        entry.description(summary, isSummary=True)
     return {
         feed.atom: generator.atom_str(pretty=True).decode("utf-8"),
         feed.rss: generator.rss_str(pretty=True).decode("utf-8"),

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from tracker.archive import Archive, Version
 from tracker.report import SEVERITY, by_severity
@@ -21,6 +22,7 @@ class Change:
     previous: Version
     changes: tuple[dict, ...]  # removed and weakened first
     service_name: str
+    document_title: str
 
     @property
     def path(self) -> str:
@@ -31,21 +33,31 @@ class Change:
         return f"{self.service}/{self.document}/{self.version.id}"
 
     @property
+    def folder(self) -> str:
+        """Its document's "service/document"."""
+        return f"{self.service}/{self.document}"
+
+    @property
     def lang(self) -> str:
         return self.version.lang or "en"
 
-    @property
+    @cached_property  # the home page, archive pages and feeds all ask
     def counts(self) -> list[tuple[str, int]]:
         return count_types(self.changes)
 
-    @property
+    @cached_property
     def losses(self) -> tuple[dict, ...]:
         # a lost clause on fees or licences is a change, not a lost promise about personal data
         return tuple(c for c in self.changes if c["type"] in LOSSES and c.get("about", PERSONAL_DATA) == PERSONAL_DATA)
 
     @property
-    def summary(self) -> str:
-        return ", ".join(f"{n} {kind}" for kind, n in self.counts) or "text changed, no pledge changed"
+    def name(self) -> str:
+        """What a reader calls the document: "Santélia · Charte de confidentialité"."""
+        return f"{self.service_name} · {self.document_title}"
+
+    @property
+    def year(self) -> str:
+        return self.version.fetched_at[:4]
 
     def to_dict(self) -> dict:
         """The change as data/changes.json lists it and notifications send it."""
@@ -62,11 +74,17 @@ class Document:
     changes: tuple[Change, ...]  # oldest first
     state: dict
     url: str | None
+    service_name: str
+    title: str  # the document's display name; its slug is for URLs and files only
     watched: bool = True  # False once it left the watchlist (tracker remove): the archive keeps its versions
 
     @property
     def path(self) -> str:
         return f"{self.service}/{self.document}/index.html"
+
+    @property
+    def name(self) -> str:
+        return f"{self.service_name} · {self.title}"
 
     @property
     def latest(self) -> Version:
@@ -99,20 +117,39 @@ def count_types(changes) -> list[tuple[str, int]]:
 def read(archive: Archive, sources: tuple[Source, ...], states: dict[str, dict]) -> list[Service]:
     """Every service with archived versions, its documents and their changes (and the
     last check of each, from `states`: Archive.states())."""
-    by_key = {source.key: source for source in sources}
-    names = {source.service: source.name for source in sources if source.name}
+    names = _names(sources)
     services: dict[str, list[Document]] = {}
     for service, document in archive.documents():
-        versions = tuple(archive.versions(service, document))
-        ids = {v.id: v for v in versions}
-        changes = tuple(
-            Change(service, document, v, ids[v.previous], tuple(by_severity(v.changes)), names.get(service, service))
-            for v in versions
-            if v.previous in ids
-        )
-        source = by_key.get(f"{service}/{document}")
-        services.setdefault(service, []).append(Document(
-            service, document, versions, changes, states.get(f"{service}/{document}", {}),
-            public_url(source.url) if source else None, watched=source is not None,
-        ))
+        services.setdefault(service, []).append(read_document(archive, service, document, sources, states, names))
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
+
+
+def read_document(archive: Archive, service: str, document: str, sources: tuple[Source, ...],
+                  states: dict[str, dict], names: dict[str, str] | None = None) -> Document:
+    """One document with its versions and changes, named as the watchlist names it."""
+    source = next((s for s in sources if s.service == service and s.document == document), None)
+    service_name = (names if names is not None else _names(sources)).get(service, service)
+    title = source.title if source and source.title else _title(document)
+    versions = tuple(archive.versions(service, document))
+    ids = {v.id: v for v in versions}
+    changes = tuple(
+        Change(service, document, v, ids[v.previous], tuple(by_severity(v.changes)), service_name, title)
+        for v in versions
+        if v.previous in ids
+    )
+    return Document(service, document, versions, changes, states.get(f"{service}/{document}", {}),
+                    public_url(source.url) if source else None, service_name, title, watched=source is not None)
+
+
+def source_name(source: Source) -> str:
+    """What a reader calls a watched document: "Santélia · Charte de confidentialité"."""
+    return f"{source.name or source.service} · {source.title or _title(source.document)}"
+
+
+def _names(sources: tuple[Source, ...]) -> dict[str, str]:
+    return {source.service: source.name for source in sources if source.name}
+
+
+def _title(slug: str) -> str:
+    """A name for a document the watchlist gives none: its slug as words ("Privacy policy")."""
+    return slug.replace("-", " ").capitalize()

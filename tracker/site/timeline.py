@@ -7,6 +7,7 @@ Only geometry is computed here; tracker/templates/_timeline.html draws it as inl
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracker.site.messages import Messages
 from tracker.site.model import Service
 
 WIDTH, LEFT, RIGHT, ROW, TOP = 760, 170, 20, 70, 30
@@ -48,7 +49,7 @@ class Timeline:
     ticks: tuple[tuple[float, str], ...]  # (x, year)
 
 
-def timeline(service: Service) -> Timeline:
+def timeline(service: Service, t: Messages) -> Timeline:
     times = [_when(v.fetched_at) for d in service.documents for v in d.versions]
     start, end = min(times), max(times)
     span = max((end - start).total_seconds(), 1.0)
@@ -66,9 +67,9 @@ def timeline(service: Service) -> Timeline:
             counts = dict(change.counts) if change else {}
             lost = sum(counts.get(k, 0) for k in LOST)
             gained = sum(counts.get(k, 0) for k in GAINED)
-            what = change.summary if change else "first version"
+            what = t.summary(change.counts) if change else t("counts.first")
             marks.append(Mark(x(_when(version.fetched_at)), y, f"{version.date}: {what}", lost, gained))
-        rows.append(Row(document.document, y, tuple(marks)))
+        rows.append(Row(document.title, y, tuple(marks)))
     ticks = tuple((x(datetime(year, 1, 1, tzinfo=start.tzinfo)), str(year))
                   for year in range(start.year + 1, end.year + 1))
     return Timeline(WIDTH, TOP + ROW * len(rows) + 10, LEFT, RIGHT, tuple(rows), ticks)
