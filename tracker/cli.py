@@ -34,19 +34,19 @@ class _Command(click.Group):
 @click.group(cls=_Command)
 @click.option("--watchlist", type=click.Path(path_type=Path), default=Path("watchlist.toml"),
               show_default=True, help="The watchlist file.")
-@click.option("--archive", type=click.Path(path_type=Path), default=Path("snapshots"),
-              show_default=True, help="The archive folder.")
+@click.option("--archive", default="snapshots", show_default=True,
+              help="The archive: a folder, or a PostgreSQL database as postgresql://user@host/db.")
 @click.version_option(package_name="pledge-tracker")
 @click.pass_context
-def cli(ctx: click.Context, watchlist: Path, archive: Path) -> None:
+def cli(ctx: click.Context, watchlist: Path, archive: str) -> None:
     """Watch privacy policies and report which pledges got weaker."""
     ctx.obj = {"watchlist": watchlist, "archive": archive}
 
 
 def _archive(ctx: click.Context):
-    from tracker.archive import Archive
+    from tracker.archive import open_archive
 
-    return Archive(ctx.obj["archive"])
+    return open_archive(ctx.obj["archive"])
 
 
 def _sources(ctx: click.Context, required: bool = False):
@@ -63,10 +63,8 @@ def _sources(ctx: click.Context, required: bool = False):
 @click.pass_context
 def list_sources(ctx):
     """Show each source with its last check, status and number of versions."""
-    from tracker import index
-
     watchlist, archive = _sources(ctx, required=True), _archive(ctx)
-    counts, states = index.counts(archive.root), archive.states()
+    counts, states = archive.counts(), archive.states()
     lines = []
     for source in watchlist.sources:
         state = states.get(source.key, {})
@@ -145,7 +143,7 @@ def history(ctx, key):
     service, document = _split_key(key)
     versions = archive.versions(service, document)
     if not versions:
-        raise ArchiveError(f"{key} has no version in {archive.root}")
+        raise ArchiveError(f"{key} has no version in {archive}")
     number = {version.id: n for n, version in enumerate(versions, 1)}
     for version in versions:
         if not version.previous:
@@ -249,11 +247,8 @@ cli.add_command(import_history)
 @click.pass_context
 def reindex(ctx):
     """Rebuild the archive's index (snapshots/_index.sqlite) from its files."""
-    from tracker import index
-
-    archive = _archive(ctx)
-    versions = {(s, d): archive.versions(s, d) for s, d in archive.documents()}
-    click.echo(f"indexed {index.rebuild(archive.root, versions)} versions of {len(versions)} documents")
+    versions, documents = _archive(ctx).reindex()
+    click.echo(f"indexed {versions} versions of {documents} documents")
 
 
 def main() -> None:

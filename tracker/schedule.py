@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tracker.archive import Archive
+from tracker.archive import Store
 from tracker.check import CHANGED, FAILED, NEW, check_source
 from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.fetch import new_client
@@ -24,7 +24,7 @@ FLUSH_SECONDS = 5  # how often the last-check states of finished checks are writ
 
 def run_forever(
     watchlist: Path,
-    archive: Archive,
+    archive: Store,
     out: Path,
     workers: int = 4,
     base_url: str = "",
@@ -144,7 +144,7 @@ def _first_run(state: dict, source: Source) -> datetime:
     return max(now, datetime.fromisoformat(checked) + timedelta(seconds=source.interval_seconds))
 
 
-def _write_health(archive: Archive, next_runs: dict[str, datetime]) -> None:
+def _write_health(archive: Store, next_runs: dict[str, datetime]) -> None:
     """The next check of every source, where the site's status page reads it."""
     runs = {key: when.astimezone(UTC).isoformat(timespec="seconds") for key, when in sorted(next_runs.items())}
     archive.save_health({"written_at": datetime.now(UTC).isoformat(timespec="seconds"), "next_runs": runs})

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from tracker.archive import Archive
+from tracker.archive import Store, open_archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
 from tracker.site.timeline import timeline
@@ -22,7 +22,7 @@ HOME_LIMIT = 100
 MANIFEST = ".build.json"
 
 
-def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "") -> Path:
+def build_site(archive: Store, sources: tuple[Source, ...], out: Path, base_url: str = "") -> Path:
     """Write the site under out (only what changed); returns the home page's path."""
     out.mkdir(parents=True, exist_ok=True)
     states = archive.states()  # read once: the status page and the documents' pages both show them
@@ -35,7 +35,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
 
     keys = {c.path: _change_key(c) for c in changes}
     pending = {path: key for path, key in keys.items() if build.stale(path, key)}
-    for path, text in _render_changes(archive.root, [c for c in changes if c.path in pending]):
+    for path, text in _render_changes(archive.address, [c for c in changes if c.path in pending]):
         build.write(path, text)
         build.manifest[path] = pending[path]
     for document in documents:
@@ -128,22 +128,22 @@ def _service_key(service: model.Service) -> str:
                                  for d in service.documents])
 
 
-def _render_changes(archive_root: Path, changes: list[model.Change]):
+def _render_changes(address: str, changes: list[model.Change]):
     """(path, html) of change pages; many of them are rendered on every core."""
     if len(changes) < 40:
-        yield from map(_render_change, [(archive_root, c) for c in changes])
+        yield from map(_render_change, [(address, c) for c in changes])
         return
     from tracker.processes import ProcessPool
 
     with ProcessPool(os.cpu_count() or 1) as pool:
-        yield from pool.map(_render_change, [(archive_root, c) for c in changes], chunksize=16)
+        yield from pool.map(_render_change, [(address, c) for c in changes], chunksize=16)
 
 
-def _render_change(job: tuple[Path, model.Change]) -> tuple[str, str]:
+def _render_change(job: tuple[str, model.Change]) -> tuple[str, str]:
     from tracker.worddiff import word_diff
 
-    archive_root, change = job
-    archive = Archive(archive_root)
+    address, change = job
+    archive = open_archive(address)
     old = archive.text(change.service, change.document, change.previous)
     new = archive.text(change.service, change.document, change.version)
     html = environment().get_template("change.html").render(
@@ -154,7 +154,7 @@ def _render_change(job: tuple[Path, model.Change]) -> tuple[str, str]:
     return change.path, html
 
 
-def _current_pledges(archive: Archive, document: model.Document) -> list:
+def _current_pledges(archive: Store, document: model.Document) -> list:
     """The commitments of the latest version, grouped under their headings."""
     from tracker.pledges import segment
 

@@ -3,7 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from tracker.archive import Archive, Version
+from tracker.archive import Store, Version
 from tracker.report import SEVERITY, by_severity
 from tracker.watchlist import Source, public_url
 
@@ -90,9 +90,9 @@ def count_types(changes) -> list[tuple[str, int]]:
     return [(kind, counts[kind]) for kind in SEVERITY if counts[kind]]
 
 
-def read(archive: Archive, sources: tuple[Source, ...], states: dict[str, dict]) -> list[Service]:
+def read(archive: Store, sources: tuple[Source, ...], states: dict[str, dict]) -> list[Service]:
     """Every service with archived versions, its documents and their changes (and the
-    last check of each, from `states`: Archive.states())."""
+    last check of each, from `states`: the archive's states())."""
     by_key = {source.key: source for source in sources}
     names = {source.service: source.name for source in sources if source.name}
     services: dict[str, list[Document]] = {}
