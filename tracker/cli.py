@@ -251,6 +251,31 @@ def reindex(ctx):
     click.echo(f"indexed {versions} versions of {documents} documents")
 
 
+@cli.group(cls=_Command)
+def db():
+    """Manage a PostgreSQL archive (--archive postgresql://…)."""
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx):
+    """Create the archive's tables in the database, or bring them to this version's schema."""
+    from tracker.pgarchive import redacted
+    from tracker.pgarchive import upgrade as upgrade_schema
+
+    url = _database_url(ctx)
+    applied = upgrade_schema(url)
+    done = f"schema migration(s) {', '.join(map(str, applied))} applied" if applied else "schema already up to date"
+    click.echo(f"{redacted(url)}: {done}")
+
+
+def _database_url(ctx: click.Context) -> str:
+    address = ctx.obj["archive"]
+    if not address.startswith(("postgresql://", "postgres://")):
+        raise click.UsageError("this command needs a PostgreSQL archive: tracker --archive postgresql://… db …")
+    return address
+
+
 def main() -> None:
     """The console script. When a command is done the process ends at once (os._exit),
     skipping interpreter finalization (freeing every module, cache and compiled pattern;
