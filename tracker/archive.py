@@ -125,6 +125,9 @@ class Store(Protocol):
     def health(self) -> dict: ...
     def save_health(self, health: dict) -> None: ...
     def log_failure(self, what: str, trace: str) -> str: ...
+    def copy_version(self, service: str, document: str, version: Version, text: str | None,
+                     raw: bytes | None) -> None: ...
+    def save_states(self, states: dict[str, dict]) -> None: ...
     def mend(self, problems: list[str]) -> list[str]: ...
     def sync_index(self, found: dict[tuple[str, str], list[Version]]) -> list[str]: ...
     def reindex(self) -> tuple[int, int]: ...
@@ -402,6 +405,23 @@ class Archive:
             changes=tuple(changes),
             third_parties=tuple(third_parties),
         )
+        return self._write_version(service, document, version, text)
+
+    def copy_version(self, service: str, document: str, version: Version, text: str | None,
+                     raw: bytes | None) -> None:
+        """Append a version as another archive holds it (same id, links and hashes): an export.
+        `text` is None for a return to an earlier text; `raw` the bytes of raw_sha256."""
+        with self.lock(service, document):
+            if raw is not None:
+                self.store_raw(raw, version.kind)
+            self._write_version(service, document, version, text)
+
+    def save_states(self, states: dict[str, dict]) -> None:
+        """Write many documents' last checks at once, over those on disk."""
+        self._merge_states(states)
+
+    def _write_version(self, service: str, document: str, version: Version, text: str | None) -> Version:
+        folder = self._folder(service, document)
         if not version.same_as:  # the folder is fsynced once, after its metadata is linked beside it
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"), sync_folder=False)
         _write_new(folder / f"{version.id}.json", _dump(asdict(version)))

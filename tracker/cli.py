@@ -86,21 +86,34 @@ def list_sources(ctx):
 @click.argument("names", nargs=-1, metavar="[SERVICE[/DOCUMENT]]...")
 @click.option("--workers", default=8, show_default=True, help="Documents fetched at once.")
 @click.option("--allow-file", is_flag=True, help="Read file:// sources (refused otherwise).")
+@click.option("--local", is_flag=True, help="With a PostgreSQL archive: check here, not in the workers.")
 @click.pass_context
-def check(ctx, names, workers, allow_file):
+def check(ctx, names, workers, allow_file, local):
     """Fetch all (or the named) sources now and archive what changed."""
     from tracker.processes import ProcessPool
 
     watchlist = _sources(ctx, required=True)
     sources = watchlist.select(names)
-    # started before the rest of the run is imported: its server loads the engine meanwhile
-    with ProcessPool.for_run(len(sources)) as pool:
-        from tracker.check import FAILED, HELD, check_all
+    if _in_database(ctx) and not local:
+        from tracker.check import FAILED, HELD
+        from tracker.jobs import check_in_workers, workers_alive
         from tracker.progress import progress
 
-        with progress(len(sources), "checking") as advance:
-            outcomes = check_all(sources, _archive(ctx), workers=workers, allow_file=allow_file,
-                                 on_done=lambda _: advance(), pool=pool)
+        _archive(ctx).documents()  # a database that cannot be reached, or has no tables, is said now
+        if not workers_alive(ctx.obj["archive"]):
+            click.echo("no tracker worker is running: the checks wait in the queue until one starts "
+                       "(or check here with --local)", err=True)
+        with progress(len(sources), "checking in the workers") as advance:
+            outcomes = check_in_workers(ctx.obj["archive"], sources, allow_file, on_done=lambda _: advance())
+    else:
+        # started before the rest of the run is imported: its server loads the engine meanwhile
+        with ProcessPool.for_run(len(sources)) as pool:
+            from tracker.check import FAILED, HELD, check_all
+            from tracker.progress import progress
+
+            with progress(len(sources), "checking") as advance:
+                outcomes = check_all(sources, _archive(ctx), workers=workers, allow_file=allow_file,
+                                     on_done=lambda _: advance(), pool=pool)
     for outcome in outcomes:
         via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):
@@ -215,8 +228,38 @@ def run(ctx, out, base_url, workers, allow_file):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
-    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url,
-                allow_file=allow_file, log=click.echo)
+    archive = _archive(ctx)
+    if not _in_database(ctx):
+        run_forever(ctx.obj["watchlist"], archive, out, workers=workers, base_url=base_url,
+                    allow_file=allow_file, log=click.echo)
+        return
+    import signal
+    import threading
+
+    from tracker.jobs import check_in_workers, sole_scheduler
+
+    url, stop = ctx.obj["archive"], threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with sole_scheduler(url, click.echo, stop) as scheduling:
+        if scheduling:  # each due check is a job for the workers; this process waits for its outcome
+            run_forever(ctx.obj["watchlist"], archive, out, workers=workers, base_url=base_url, log=click.echo,
+                        stop=stop, check=lambda source: check_in_workers(url, [source], allow_file, stop=stop)[0])
+
+
+@cli.command()
+@click.option("--concurrency", default=4, show_default=True, help="Checks this worker runs at once.")
+@click.option("--stalled-after", default=30.0, show_default=True,
+              help="Seconds without a heartbeat after which another worker's jobs are run again.")
+@click.pass_context
+def worker(ctx, concurrency, stalled_after):
+    """Run the checks that tracker check and tracker run enqueue in a PostgreSQL archive."""
+    from tracker.jobs import run_worker
+
+    url = _database_url(ctx)
+    _archive(ctx).documents()  # a database that cannot be reached, or has no tables, is said now
+    click.echo(f"worker running {concurrency} check(s) at once from {_archive(ctx)}; Ctrl-C to stop", err=True)
+    run_worker(url, concurrency=concurrency, stalled_after=stalled_after)
 
 
 @cli.command()
@@ -241,6 +284,33 @@ cli.add_command(pause_document)
 cli.add_command(resume_document)
 cli.add_command(import_declarations)
 cli.add_command(import_history)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def export(ctx, folder):
+    """Write the archive out as a plain-file archive in FOLDER (which tracker verify accepts)."""
+    from tracker.archive import Archive
+    from tracker.transfer import copy_archive
+
+    copied = copy_archive(_archive(ctx), Archive(folder))
+    click.echo(f"{copied.versions} versions of {copied.documents} documents written to {folder}"
+               + (f" ({copied.skipped} already there)" if copied.skipped else ""))
+
+
+@cli.command(name="import-archive")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.pass_context
+def import_archive(ctx, folder):
+    """Load a plain-file archive from FOLDER into the archive (a PostgreSQL one, say)."""
+    from tracker.archive import Archive
+    from tracker.transfer import copy_archive
+
+    archive = _archive(ctx)
+    copied = copy_archive(Archive(folder), archive)
+    click.echo(f"{copied.versions} versions of {copied.documents} documents loaded into {archive}"
+               + (f" ({copied.skipped} already there)" if copied.skipped else ""))
 
 
 @cli.command()
@@ -269,11 +339,15 @@ def upgrade(ctx):
     click.echo(f"{redacted(url)}: {done}")
 
 
+def _in_database(ctx: click.Context) -> bool:
+    return ctx.obj["archive"].startswith(("postgresql://", "postgres://"))
+
+
 def _database_url(ctx: click.Context) -> str:
-    address = ctx.obj["archive"]
-    if not address.startswith(("postgresql://", "postgres://")):
-        raise click.UsageError("this command needs a PostgreSQL archive: tracker --archive postgresql://… db …")
-    return address
+    if not _in_database(ctx):
+        raise click.UsageError(f"tracker {ctx.info_name} needs a PostgreSQL archive: "
+                               f"tracker --archive postgresql://… {ctx.command_path.partition(' ')[2]}")
+    return ctx.obj["archive"]
 
 
 def main() -> None:

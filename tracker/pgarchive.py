@@ -17,6 +17,16 @@ from urllib.parse import urlsplit
 from tracker.archive import Checked, Moved, Prior, Version, pick_version, sha256, valid_name, version_id
 from tracker.errors import ArchiveError
 
+
+def _procrastinate_schema(db) -> str:
+    """The schema of the installed Procrastinate, if the database has no job queue yet."""
+    if db.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0]:
+        return ""
+    from procrastinate.schema import SchemaManager
+
+    return SchemaManager.get_schema()
+
+
 # Each step once, in order; tracker_schema holds how many were applied.
 MIGRATIONS = (
     """
@@ -56,6 +66,18 @@ MIGRATIONS = (
         trace text NOT NULL
     );
     """,
+    # checks as jobs (tracker.jobs): the hosts' turns, and the outcomes a waiting `tracker check` reads
+    """
+    CREATE TABLE tracker_hosts (
+        host text PRIMARY KEY,
+        not_before timestamptz NOT NULL   -- no request to the host before then (politeness)
+    );
+    CREATE TABLE tracker_outcomes (
+        job_id bigint PRIMARY KEY,
+        outcome json NOT NULL
+    );
+    """,
+    _procrastinate_schema,  # Procrastinate's own tables, unless they are there already
 )
 _SCHEMA_LOCK = 0x7472_6163_6b01  # advisory lock key: one `db upgrade` at a time
 
@@ -85,8 +107,10 @@ def upgrade(url: str) -> list[int]:
         db.execute("CREATE TABLE IF NOT EXISTS tracker_schema (version integer NOT NULL)")
         current = db.execute("SELECT max(version) FROM tracker_schema").fetchone()[0] or 0
         applied = []
-        for number, sql in enumerate(MIGRATIONS[current:], current + 1):
-            db.execute(sql)
+        for number, step in enumerate(MIGRATIONS[current:], current + 1):
+            sql = step(db) if callable(step) else step
+            if sql:
+                db.execute(sql)
             applied.append(number)
         if applied:
             db.execute("INSERT INTO tracker_schema VALUES (%s)", (applied[-1],))
@@ -116,7 +140,7 @@ class PgArchive:
         import psycopg
 
         if self._pool is None:
-            self._pool = _pool(self.address)
+            self._pool = pool_for(self.address)
         try:
             with self._pool.connection() as db:
                 yield db
@@ -139,7 +163,7 @@ class PgArchive:
             rows = db.execute(
                 "SELECT v.meta FROM tracker_versions v JOIN tracker_documents d ON d.id = v.document_id "
                 "WHERE d.service = %s AND d.document = %s ORDER BY v.seq", (service, document)).fetchall()
-        return [_version(meta) for (meta,) in rows]
+        return [as_version(meta) for (meta,) in rows]
 
     def version(self, service: str, document: str, version: str | None = None) -> Version:
         return pick_version(self.versions(service, document), f"{service}/{document}", version, self)
@@ -180,7 +204,7 @@ class PgArchive:
                 (service, document)).fetchone()
         if row is None:
             return Prior({}, None)
-        return Prior(row[0], _version(row[1]) if row[1] else None)
+        return Prior(row[0], as_version(row[1]) if row[1] else None)
 
     def health(self) -> dict:
         with self._db() as db:
@@ -208,16 +232,14 @@ class PgArchive:
                 if latest != draft.base:
                     raise Moved
                 version = self._insert(db, document, draft)
-                db.execute("UPDATE tracker_documents SET latest = %s WHERE id = %s", (version.id, document))
             if checked.state is not None:
                 db.execute("UPDATE tracker_documents SET state = %s WHERE id = %s", (Json(checked.state), document))
         return version
 
     @staticmethod
     def _insert(db, document: int, draft) -> Version:
-        """Insert a version (its raw bytes first, once per hash); the document's row is locked."""
-        from psycopg.types.json import Json
-
+        """The draft as the document's next version: its id (the next free one in its second), its
+        return to an earlier text if any; the document's row is locked."""
         text_hash = sha256(draft.text.encode("utf-8"))
         wanted = version_id(draft.fetched_at)
         taken = {row[0] for row in db.execute(
@@ -229,8 +251,6 @@ class PgArchive:
         earlier = db.execute("SELECT id, meta->>'same_as' FROM tracker_versions WHERE document_id = %s "
                              "AND text_sha256 = %s ORDER BY seq DESC LIMIT 1", (document, text_hash)).fetchone()
         raw_hash = sha256(draft.raw)
-        db.execute("INSERT INTO tracker_raw VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                   (raw_hash, draft.kind, draft.raw))
         version = Version(
             id=vid,
             fetched_at=draft.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
@@ -244,12 +264,31 @@ class PgArchive:
             changes=tuple(draft.changes),
             third_parties=tuple(draft.third_parties),
         )
-        db.execute(
-            "INSERT INTO tracker_versions SELECT %s, coalesce(max(seq), 0) + 1, %s, %s, %s, %s, %s "
-            "FROM tracker_versions WHERE document_id = %s",
-            (document, vid, text_hash, raw_hash, None if version.same_as else draft.text,
-             Json(asdict(version)), document))
+        _append(db, document, version, None if version.same_as else draft.text, draft.raw)
         return version
+
+    def copy_version(self, service: str, document: str, version: Version, text: str | None,
+                     raw: bytes | None) -> None:
+        """Append a version as another archive holds it (same id, links and hashes): an import."""
+
+        valid_name(service)
+        valid_name(document)
+        with self._db() as db, db.transaction():
+            db.execute("INSERT INTO tracker_documents (service, document) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                       (service, document))
+            (number,) = db.execute("SELECT id FROM tracker_documents WHERE service = %s AND document = %s "
+                                   "FOR UPDATE", (service, document)).fetchone()
+            _append(db, number, version, text, raw)
+
+    def save_states(self, states: dict[str, dict]) -> None:
+        from psycopg.types.json import Json
+
+        with self._db() as db, db.transaction():
+            for key, state in states.items():
+                service, _, document = key.partition("/")
+                db.execute("INSERT INTO tracker_documents (service, document, state) VALUES (%s, %s, %s) "
+                           "ON CONFLICT (service, document) DO UPDATE SET state = excluded.state",
+                           (service, document, Json(state)))
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -287,12 +326,28 @@ class PgArchive:
         return sum(counts.values()), len(counts)
 
 
-def _version(meta: dict) -> Version:
+def _append(db, document: int, version: Version, text: str | None, raw: bytes | None) -> None:
+    """Insert a version after the document's latest (its row locked), its raw bytes first (once per hash)."""
+    from psycopg.types.json import Json
+
+    if raw is not None:
+        db.execute("INSERT INTO tracker_raw VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                   (version.raw_sha256, version.kind, raw))
+    db.execute(
+        "INSERT INTO tracker_versions SELECT %s, coalesce(max(seq), 0) + 1, %s, %s, %s, %s, %s "
+        "FROM tracker_versions WHERE document_id = %s",
+        (document, version.id, version.text_sha256, version.raw_sha256 if raw is not None else None, text,
+         Json(asdict(version)), document))
+    db.execute("UPDATE tracker_documents SET latest = %s WHERE id = %s", (version.id, document))
+
+
+def as_version(meta: dict) -> Version:
+    """A Version from its metadata as stored (lists where the dataclass has tuples)."""
     return Version(**{**meta, "changes": tuple(meta.get("changes", ())),
                       "third_parties": tuple(meta.get("third_parties", ()))})
 
 
-def _pool(url: str):
+def pool_for(url: str):
     """This process's connection pool for the database (a forked process makes its own)."""
     from psycopg_pool import ConnectionPool
 

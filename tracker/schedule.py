@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker.archive import Store
-from tracker.check import CHANGED, FAILED, NEW, check_source
+from tracker.check import CHANGED, FAILED, NEW, Outcome, check_source
 from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.fetch import new_client
 from tracker.watchlist import Source, load
@@ -32,8 +32,10 @@ def run_forever(
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
     reload_seconds: float = RELOAD_SECONDS,
+    check: Callable[[Source], Outcome] | None = None,
 ) -> None:
-    """Check sources on schedule until SIGINT, SIGTERM or `stop` is set."""
+    """Check sources on schedule until SIGINT, SIGTERM or `stop` is set; `check` runs one
+    check (by default here; with a PostgreSQL archive, as a job for the workers)."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -66,8 +68,8 @@ def run_forever(
                 health_due.clear()
                 _write_health(archive, {k: v for k, v in next_runs.items() if k in watched})
 
-    def check(source: Source) -> None:
-        outcome = check_source(source, archive, client)
+    def one(source: Source) -> None:
+        outcome = check(source) if check else check_source(source, archive, client)
         note_next_run(source.key, datetime.now(UTC) + timedelta(seconds=source.interval_seconds))
         if outcome.status == FAILED:
             log(f"failed  {source.key}: {outcome.error}")
@@ -108,7 +110,7 @@ def run_forever(
             watched[key] = source
             first = _first_run(states.get(key, {}), source)
             scheduler.add_job(
-                check, "interval", args=[source], id=key, seconds=source.interval_seconds,
+                one, "interval", args=[source], id=key, seconds=source.interval_seconds,
                 jitter=min(60, source.interval_seconds // 10), next_run_time=first,
                 max_instances=1, coalesce=True, misfire_grace_time=None,
             )
