@@ -236,7 +236,7 @@ def run(ctx, out, base_url, workers, allow_file):
     import signal
     import threading
 
-    from tracker.jobs import check_in_workers, sole_scheduler
+    from tracker.jobs import check_one, sole_scheduler
 
     url, stop = ctx.obj["archive"], threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -244,7 +244,7 @@ def run(ctx, out, base_url, workers, allow_file):
     with sole_scheduler(url, click.echo, stop) as scheduling:
         if scheduling:  # each due check is a job for the workers; this process waits for its outcome
             run_forever(ctx.obj["watchlist"], archive, out, workers=workers, base_url=base_url, log=click.echo,
-                        stop=stop, check=lambda source: check_in_workers(url, [source], allow_file, stop=stop)[0])
+                        stop=stop, check=lambda source: check_one(url, source, allow_file, stop))
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from tracker.check import Outcome, check_source
+from tracker.check import FAILED, Outcome, check_source
 from tracker.fetch import Client as FetchClient
 from tracker.fetch import HostGate, Limits, Network, _is_loopback
 from tracker.pgarchive import PgArchive, pool_for
@@ -103,57 +103,77 @@ _WORKERS: dict[str, _Worker] = {}
 _WORKERS_GUARD = threading.Lock()
 
 
-def _run_job(context, source: dict, allow_file: bool = False) -> None:
-    """Check one source; its outcome goes to tracker_outcomes, where whoever enqueued it reads it."""
+def _run_job(context, source: dict, round_id: str, allow_file: bool = False) -> None:
+    """Check one source; its outcome goes to tracker_outcomes, where whoever enqueued its round reads it."""
     from psycopg.types.json import Json
 
     url = context.additional_context["archive"]
     with _WORKERS_GUARD:
-        worker = _WORKERS.get(url) or _WORKERS.setdefault(url, _Worker(url))
+        if url not in _WORKERS:
+            _WORKERS[url] = _Worker(url)
+        worker = _WORKERS[url]
     outcome = check_source(_source(source), worker.archive, worker.clients[allow_file], browser=worker.browser)
-    with pool_for(url).connection() as db:
-        db.execute("INSERT INTO tracker_outcomes (job_id, outcome) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                   (context.job.id, Json(_outcome_row(outcome))))
+    with pool_for(url).connection() as db:  # a job run twice (its worker lost) keeps its first outcome
+        db.execute("INSERT INTO tracker_outcomes VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                   (context.job.id, round_id, Json(_outcome_row(outcome))))
 
 
-def enqueue(url: str, sources: list[Source], allow_file: bool = False) -> list[int]:
-    """One job per source, in one batch; returns their ids in the sources' order."""
-    app = queue(url)
+@dataclasses.dataclass(frozen=True)
+class Round:
+    """Checks enqueued together: their outcomes are tagged with its id."""
+
+    id: str
+    jobs: tuple[int, ...]
+    sources: tuple[Source, ...]
+
+
+def enqueue(url: str, sources: list[Source], allow_file: bool = False) -> Round:
+    """One job per source, in one batch."""
+    import uuid
+
+    app, tag = queue(url), uuid.uuid4().hex
     with app.open(pool_for(url)):  # this process's pool: no pool made and closed per round
-        task = app.tasks[TASK]
-        return task.batch_defer(*({"source": dataclasses.asdict(s), "allow_file": allow_file} for s in sources))
+        jobs = app.tasks[TASK].batch_defer(
+            *({"source": dataclasses.asdict(s), "round_id": tag, "allow_file": allow_file} for s in sources))
+    return Round(tag, tuple(jobs), tuple(sources))
 
 
-def wait(url: str, jobs: list[int], sources: list[Source], on_done: Callable[[Outcome], None] | None = None,
+def wait(url: str, checks: Round, on_done: Callable[[Outcome], None] | None = None,
          stop: threading.Event | None = None) -> list[Outcome]:
-    """The outcomes of the jobs, in their order, as workers finish them (a job that failed in its
-    worker, not in the check, is a failed outcome too); each outcome is read once and dropped."""
-    by_job = dict(zip(jobs, sources, strict=True))
+    """The outcomes of a round, in its sources' order, as workers finish them (a job that failed in
+    its worker, not in the check, is a failed outcome too); each outcome is read once and dropped.
+    When `stop` is set, the outcomes found so far."""
+    position = {job: n for n, job in enumerate(checks.jobs)}
     found: dict[int, Outcome] = {}
     with pool_for(url).connection() as db:
-        while len(found) < len(jobs) and not (stop and stop.is_set()):
-            pending = [job for job in jobs if job not in found]
-            rows = db.execute("DELETE FROM tracker_outcomes WHERE job_id = ANY(%s) RETURNING job_id, outcome",
-                              (pending,)).fetchall()
-            failed = db.execute("SELECT id FROM procrastinate_jobs WHERE id = ANY(%s) AND status = 'failed'",
-                                (pending,)).fetchall()
-            new = {job: _outcome(by_job[job], row) for job, row in rows}
-            new.update({job: Outcome(by_job[job], "failed", error="the job failed in its worker (see its log)")
-                        for (job,) in failed if job not in new})
-            for job in sorted(new, key=jobs.index):
+        while len(found) < len(checks.jobs) and not (stop and stop.is_set()):
+            rows = db.execute("DELETE FROM tracker_outcomes WHERE round = %s RETURNING job_id, outcome",
+                              (checks.id,)).fetchall()
+            failed = db.execute("SELECT id FROM procrastinate_jobs WHERE status = 'failed' AND args->>'round_id' = %s",
+                                (checks.id,)).fetchall()
+            new = {job: _outcome(checks.sources[position[job]], row) for job, row in rows}
+            new.update({job: Outcome(checks.sources[position[job]], FAILED, error="the job failed in its worker "
+                                     "(see its log)") for (job,) in failed if job not in found and job not in new})
+            for job in sorted(new, key=position.__getitem__):
                 found[job] = new[job]
                 if on_done:
                     on_done(new[job])
-            if len(found) < len(jobs):
+            if len(found) < len(checks.jobs):
                 time.sleep(_POLL)
-    return [found[job] for job in jobs if job in found]
+    return [found[job] for job in checks.jobs if job in found]
 
 
 def check_in_workers(url: str, sources: list[Source], allow_file: bool = False,
-                     on_done: Callable[[Outcome], None] | None = None,
-                     stop: threading.Event | None = None) -> list[Outcome]:
+                     on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """tracker check with a PostgreSQL archive: the checks run by `tracker worker`s, wherever they are."""
-    return wait(url, enqueue(url, sources, allow_file), sources, on_done, stop)
+    return wait(url, enqueue(url, sources, allow_file), on_done)
+
+
+def check_one(url: str, source: Source, allow_file: bool, stop: threading.Event) -> Outcome:
+    """One due check of `tracker run`, as a job; if the run stops first, the job still runs but its
+    outcome is not waited for."""
+    found = wait(url, enqueue(url, [source], allow_file), stop=stop)
+    return found[0] if found else Outcome(source, FAILED, error="tracker run stopped before the check's outcome")
 
 
 def workers_alive(url: str) -> int:
@@ -180,7 +200,11 @@ def run_worker(url: str, concurrency: int = 4, stalled_after: float = STALLED_AF
             finally:
                 rescue.cancel()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        for worker in _WORKERS.values():
+            worker.browser.close()
 
 
 async def _rescue_stalled(app, stalled_after: float) -> None:

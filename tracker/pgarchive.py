@@ -8,6 +8,7 @@ bytes are kept once per SHA-256. `tracker db upgrade` creates or updates the tab
 """
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -74,8 +75,10 @@ MIGRATIONS = (
     );
     CREATE TABLE tracker_outcomes (
         job_id bigint PRIMARY KEY,
+        round text NOT NULL,              -- the checks enqueued together, which one waiter reads
         outcome json NOT NULL
     );
+    CREATE INDEX tracker_outcomes_round ON tracker_outcomes (round);
     """,
     _procrastinate_schema,  # Procrastinate's own tables, unless they are there already
 )
@@ -122,6 +125,7 @@ def _first_line(error: Exception) -> str:
 
 
 _POOLS: dict[tuple[int, str], object] = {}  # one connection pool per process and database
+_POOLS_GUARD = threading.Lock()
 
 
 class PgArchive:
@@ -352,8 +356,9 @@ def pool_for(url: str):
     from psycopg_pool import ConnectionPool
 
     key = (os.getpid(), url)
-    if key not in _POOLS:
-        connect(url).close()  # a clear error now rather than a pool retrying in the background
-        _POOLS[key] = ConnectionPool(url, min_size=1, max_size=16, kwargs={"autocommit": True}, open=True)
-    return _POOLS[key]
+    with _POOLS_GUARD:  # a check's threads ask at once: one pool, not one each
+        if key not in _POOLS:
+            connect(url).close()  # a clear error now rather than a pool retrying in the background
+            _POOLS[key] = ConnectionPool(url, min_size=1, max_size=16, kwargs={"autocommit": True}, open=True)
+        return _POOLS[key]
 
