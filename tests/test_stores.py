@@ -223,7 +223,7 @@ def test_db_upgrade_creates_the_tables_once(postgres, workspace):
     missing = tracker("--archive", url, "history", "acme/privacy")
     assert missing.exit_code == 1 and "db upgrade" in missing.output
     first = tracker("--archive", url, "db", "upgrade")
-    assert first.exit_code == 0 and "schema migration(s) 1, 2, 3 applied" in first.output
+    assert first.exit_code == 0 and "schema migration(s) 1, 2, 3, 4 applied" in first.output
     again = tracker("--archive", url, "db", "upgrade")
     assert again.exit_code == 0 and "already up to date" in again.output
     assert tracker("--archive", url, "history", "acme/privacy").output.startswith("error: acme/privacy has no version")
@@ -235,3 +235,21 @@ def test_an_unreachable_database_is_one_line(postgres, workspace):
     assert result.output.startswith("error: cannot connect to") and len(result.output.splitlines()) == 1
     folder = tracker("db", "upgrade")
     assert folder.exit_code != 0 and "needs a PostgreSQL archive" in folder.output
+
+
+def test_import_history_records_into_postgresql_from_several_processes(workspace, pg_url):
+    from test_ota import NEW, OLD, git_repo
+
+    git_repo(workspace / "versions", [
+        ("2021-01-01T00:00:00Z", {"S/Privacy Policy.md": OLD, "T/Terms of Service.md": OLD}),
+        ("2021-06-01T00:00:00Z", {"S/Privacy Policy.md": NEW}),
+    ])
+    first = tracker("--archive", pg_url, "import-history", "versions", "--workers", "2")
+    assert first.exit_code == 0 and "2 documents: 3 versions imported, 0 already" in first.output
+    again = tracker("--archive", pg_url, "import-history", "versions")
+    assert "0 versions imported, 3 already in the archive" in again.output
+    archive = open_archive(pg_url)
+    [old, new] = archive.versions("s", "privacy-policy")
+    assert new.previous == old.id and {c["type"] for c in new.changes} & {"weakened", "removed"}
+    assert archive.raw(old.raw_sha256, "text") == OLD.encode()
+    assert verify(archive).problems == ()

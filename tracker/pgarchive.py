@@ -81,6 +81,10 @@ MIGRATIONS = (
     CREATE INDEX tracker_outcomes_round ON tracker_outcomes (round);
     """,
     _procrastinate_schema,  # Procrastinate's own tables, unless they are there already
+    # a waiting check looks for its round's failed jobs every poll: an index of the (few) failed ones
+    """
+    CREATE INDEX tracker_failed_jobs ON procrastinate_jobs ((args->>'round_id')) WHERE status = 'failed';
+    """,
 )
 _SCHEMA_LOCK = 0x7472_6163_6b01  # advisory lock key: one `db upgrade` at a time
 
