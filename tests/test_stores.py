@@ -253,3 +253,31 @@ def test_import_history_records_into_postgresql_from_several_processes(workspace
     assert new.previous == old.id and {c["type"] for c in new.changes} & {"weakened", "removed"}
     assert archive.raw(old.raw_sha256, "text") == OLD.encode()
     assert verify(archive).problems == ()
+
+
+def test_two_checks_of_one_document_at_once_record_one_version(server, address):
+    """The second check fetches while the first is still waiting for its page: both read the same
+    text, the first to commit records it, the other finds it recorded and says unchanged."""
+    from tracker.check import check_source
+    from tracker.fetch import new_client
+
+    archive, client = open_archive(address), new_client(Limits(read_timeout=10.0))
+    source = Source("acme", "privacy", server.url("/p"))
+    inner, requests = [], []
+
+    def serve(h):
+        requests.append(h.path)
+        if len(requests) == 1:  # the first request: another check of the same document runs meanwhile
+            inner.append(check_source(source, open_archive(address), new_client(Limits(read_timeout=10.0))))
+        body = POLICY.encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    server.serve("/p", handler=serve)
+    outer = check_source(source, archive, client)
+    assert (inner[0].status, outer.status) == ("new", "unchanged")
+    assert [v.id for v in archive.versions("acme", "privacy")] == [inner[0].version.id]
+    assert verify(archive).problems == ()
