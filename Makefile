@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NEED := sh scripts/need-debian-package
 
-.PHONY: demo test bytecode chromium clean
+.PHONY: demo test bytecode chromium postgresql clean
 
 # A plain path entry (compat mode) rather than an import hook: every command starts faster.
 # Debian's python3 makes virtual environments only with python3-venv (ensurepip).
@@ -26,7 +26,11 @@ chromium:
 demo: bytecode
 	$(BIN)/python examples/demo.py demo
 
-test: chromium bytecode  # the browser first: a missing one is said before minutes of set-up
+# The PostgreSQL tests start a throwaway cluster of Debian's server (initdb, pg_ctl).
+postgresql:
+	@$(NEED) postgresql sh -c 'ls /usr/lib/postgresql/*/bin/initdb'
+
+test: chromium postgresql bytecode  # what the system lacks first: said before minutes of set-up
 	$(BIN)/pytest
 
 clean:

@@ -134,3 +134,31 @@ def page(*paragraphs: str, title: str = "Policy", lang: str = "en") -> str:
     return (f"<!doctype html><html lang={lang}><head><meta charset=utf-8><title>{title}</title>"
             f"<script>track()</script></head><body><nav><a href=/>Home</a></nav>"
             f"<main><h1>{title}</h1>{body}</main><footer>© Example</footer></body></html>")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the whole session, started on first use, stopped and removed at the end."""
+    import shutil
+    import tempfile
+
+    from pgcluster import Cluster
+
+    # not under pytest's own temporary folder: that one is private to root, and the server is not root
+    folder = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
+    try:
+        cluster = Cluster(folder)
+        yield cluster
+        cluster.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres):
+    """A fresh database with the archive's tables: its postgresql:// URL."""
+    from tracker.pgarchive import upgrade
+
+    url = postgres.new_database()
+    upgrade(url)
+    return url

@@ -12,6 +12,10 @@ A version's .json is written last: it is what makes the version exist, so a
 run killed half-way leaves at most an unreferenced file, never a broken version.
 Nothing is ever overwritten except the _state files, which hold no history.
 
+The checks and the commands see this store through the interface that the PostgreSQL
+store (tracker/pgarchive.py) shares: a check asks `prior` once before fetching and
+hands the outcome to `commit` once after (decision record 22).
+
 A run of `tracker check` writes the last-check states and the index rows once, at
 its end (`Archive.batch`), not once per document: for an unchanged document those
 writes cost more than fetching it. A run killed half-way loses only its states:
@@ -25,10 +29,11 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from tracker import index
 from tracker.errors import ArchiveError
@@ -62,6 +67,105 @@ class Version:
     @property
     def date(self) -> str:
         return self.fetched_at[:10]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What the archive knows of a document before a check: its last check (with the
+    validators etag, last_modified and the raw bytes' hash) and its latest version."""
+
+    state: dict
+    latest: Version | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A new text to record, compared with the version `base` (the latest when the check began)."""
+
+    text: str
+    raw: bytes
+    kind: str
+    fetched_at: datetime
+    url: str
+    lang: str | None
+    changes: tuple[dict, ...]
+    base: str | None
+    third_parties: tuple[str, ...] = ()
+    via: str = ""  # "browser" when a browser fetched it
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a check hands the archive: the document's new last-check state, and a draft
+    when its text changed. `state` None records the draft alone (an import)."""
+
+    service: str
+    document: str
+    state: dict | None
+    draft: Draft | None = None
+
+
+class Moved(Exception):
+    """The document got a new version since its check began: compare with that one, then commit again."""
+
+
+class Store(Protocol):
+    """What every command sees of an archive, whichever store holds it (decision record 22)."""
+
+    address: str  # what open_archive opens it from again, in another process
+
+    def prior(self, service: str, document: str) -> Prior: ...
+    def commit(self, checked: Checked) -> Version | None: ...
+    def documents(self) -> list[tuple[str, str]]: ...
+    def versions(self, service: str, document: str) -> list[Version]: ...
+    def version(self, service: str, document: str, version: str | None = None) -> Version: ...
+    def text(self, service: str, document: str, version: Version) -> str: ...
+    def raw(self, digest: str, kind: str) -> bytes | None: ...
+    def states(self) -> dict[str, dict]: ...
+    def counts(self) -> dict[tuple[str, str], int]: ...
+    def batch(self) -> AbstractContextManager[None]: ...
+    def flush(self) -> None: ...
+    def health(self) -> dict: ...
+    def save_health(self, health: dict) -> None: ...
+    def log_failure(self, what: str, trace: str) -> str: ...
+    def copy_version(self, service: str, document: str, version: Version, text: str | None,
+                     raw: bytes | None) -> None: ...
+    def save_states(self, states: dict[str, dict]) -> None: ...
+    def mend(self, problems: list[str]) -> list[str]: ...
+    def sync_index(self, found: dict[tuple[str, str], list[Version]]) -> list[str]: ...
+    def reindex(self) -> tuple[int, int]: ...
+
+
+def open_archive(address: str | Path) -> Store:
+    """The archive at an address: a postgresql:// URL, else a folder of plain files."""
+    if str(address).startswith(("postgresql://", "postgres://")):
+        from tracker.pgarchive import PgArchive
+
+        return PgArchive(str(address))
+    return Archive(Path(address))
+
+
+def pick_version(versions: list[Version], where: str, wanted: str | None, archive: object) -> Version:
+    """One version: by id, by number as history prints it (#2), or by a unique prefix of
+    its id (like its date); the latest by default."""
+    if not versions:
+        raise ArchiveError(f"{where} has no version in {archive}")
+    if wanted is None:
+        return versions[-1]
+    number = wanted.lstrip("#")
+    if number.isdigit() and 1 <= int(number) <= len(versions):
+        return versions[int(number) - 1]
+    matches = [v for v in versions if v.id == wanted] or [v for v in versions if v.id.startswith(wanted)]
+    if len(matches) != 1:
+        found = "no" if not matches else "more than one"
+        raise ArchiveError(f"{where} has {found} version matching {wanted!r}")
+    return matches[0]
+
+
+def valid_name(name: str) -> None:
+    """A service or document name is a slug: it names a folder, and nothing outside the archive."""
+    if not _SLUG.match(name):
+        raise ArchiveError(f"{name!r} is not a valid service or document name")
 
 
 def sha256(data: bytes) -> str:
@@ -112,21 +216,8 @@ class Archive:
         return [self._read_version(p) for p in sorted(found, key=lambda p: _order(p.stem))]
 
     def version(self, service: str, document: str, version: str | None = None) -> Version:
-        """One version: by id, by number as history prints it (#2), or by a unique prefix of
-        its id (like its date); the latest by default."""
-        versions = self.versions(service, document)
-        if not versions:
-            raise ArchiveError(f"{service}/{document} has no version in {self.root}")
-        if version is None:
-            return versions[-1]
-        number = version.lstrip("#")
-        if number.isdigit() and 1 <= int(number) <= len(versions):
-            return versions[int(number) - 1]
-        matches = [v for v in versions if v.id == version] or [v for v in versions if v.id.startswith(version)]
-        if len(matches) != 1:
-            found = "no" if not matches else "more than one"
-            raise ArchiveError(f"{service}/{document} has {found} version matching {version!r}")
-        return matches[0]
+        """One version (see pick_version); the latest by default."""
+        return pick_version(self.versions(service, document), f"{service}/{document}", version, self)
 
     def text(self, service: str, document: str, version: Version) -> str:
         """The normalized text of a version (following a return to an earlier one)."""
@@ -138,6 +229,47 @@ class Archive:
 
     def raw_path(self, digest: str, kind: str) -> Path:
         return self.root / "_raw" / digest[:2] / f"{digest}.{kind}"
+
+    def raw(self, digest: str, kind: str) -> bytes | None:
+        """Raw bytes as fetched, None if they are missing."""
+        try:
+            return self.raw_path(digest, kind).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Number of versions per (service, document), from the index (empty when there is none)."""
+        return index.counts(self.root)
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    @property
+    def address(self) -> str:
+        """What open_archive opens this archive from again (in another process)."""
+        return str(self.root)
+
+    def mend(self, problems: list[str]) -> list[str]:
+        """Remove the debris of interrupted runs (for `tracker verify`); returns what was removed."""
+        from tracker.verify import mend_files
+
+        return mend_files(self.root, self.lock, problems)
+
+    def sync_index(self, found: dict[tuple[str, str], list[Version]]) -> list[str]:
+        """Bring the index up to date with the versions verify found; says what it mended."""
+        from tracker.verify import sync_file_index
+
+        return sync_file_index(self.root, found)
+
+    def reindex(self) -> tuple[int, int]:
+        """Rebuild the index from the files: (versions, documents)."""
+        versions = {(s, d): self.versions(s, d) for s, d in self.documents()}
+        return index.rebuild(self.root, versions), len(versions)
+
+    def prior(self, service: str, document: str) -> Prior:
+        """What a check needs before fetching: the last check's state and the latest version."""
+        versions = self.versions(service, document)
+        return Prior(self.state(service, document), versions[-1] if versions else None)
 
     def state(self, service: str, document: str) -> dict:
         """The last check of a document ({} if never checked)."""
@@ -212,6 +344,27 @@ class Archive:
         if states:
             self._merge_states(states)
 
+    def commit(self, checked: Checked) -> Version | None:
+        """Record a check: its draft as a new version (under the document's lock) and its state
+        (at the end of the batch, inside one). Raises Moved, writing nothing, if the document got
+        a version other than the draft's base meanwhile."""
+        version = None
+        draft = checked.draft
+        if draft:
+            with self.lock(checked.service, checked.document):
+                versions = self.versions(checked.service, checked.document)
+                if (versions[-1].id if versions else None) != draft.base:
+                    raise Moved
+                # raw bytes are kept with the versions they made, not for every markup-only change
+                version = self.record(
+                    checked.service, checked.document, draft.text, fetched_at=draft.fetched_at, url=draft.url,
+                    raw_sha256=self.store_raw(draft.raw, draft.kind), kind=draft.kind, lang=draft.lang,
+                    changes=list(draft.changes), third_parties=draft.third_parties, via=draft.via,
+                    versions=versions)
+        if checked.state is not None:
+            self.save_state(checked.service, checked.document, checked.state)
+        return version
+
     def store_raw(self, content: bytes, kind: str) -> str:
         """Keep raw bytes once per content hash; returns the hash."""
         digest = sha256(content)
@@ -258,6 +411,23 @@ class Archive:
             third_parties=tuple(third_parties),
             via=via,
         )
+        return self._write_version(service, document, version, text)
+
+    def copy_version(self, service: str, document: str, version: Version, text: str | None,
+                     raw: bytes | None) -> None:
+        """Append a version as another archive holds it (same id, links and hashes): an export.
+        `text` is None for a return to an earlier text; `raw` the bytes of raw_sha256."""
+        with self.lock(service, document):
+            if raw is not None:
+                self.store_raw(raw, version.kind)
+            self._write_version(service, document, version, text)
+
+    def save_states(self, states: dict[str, dict]) -> None:
+        """Write many documents' last checks at once, over those on disk."""
+        self._merge_states(states)
+
+    def _write_version(self, service: str, document: str, version: Version, text: str | None) -> Version:
+        folder = self._folder(service, document)
         if not version.same_as:  # the folder is fsynced once, after its metadata is linked beside it
             _write_new(folder / f"{version.id}.md", text.encode("utf-8"), sync_folder=False)
         _write_new(folder / f"{version.id}.json", _dump(asdict(version)))
@@ -334,9 +504,8 @@ class Archive:
     # -- paths ---------------------------------------------------------------
 
     def _folder(self, service: str, document: str) -> Path:
-        for name in (service, document):
-            if not _SLUG.match(name):
-                raise ArchiveError(f"{name!r} is not a valid service or document name")
+        valid_name(service)
+        valid_name(document)
         return self.root / service / document
 
     def _key(self, service: str, document: str) -> str:

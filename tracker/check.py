@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from tracker.archive import Archive, Version, sha256
+from tracker.archive import Checked, Draft, Moved, Store, Version, sha256
 from tracker.browser import Browser
 from tracker.errors import ExtractError, FetchError, TrackerError, internal_error
 from tracker.extract import sniff
@@ -48,6 +48,7 @@ class Outcome:
     error: str | None = None
     held: str | None = None
     via: str = ""  # "browser" when the page was fetched with one
+    draft: Draft | None = None  # the new text, until the archive records it as `version`
 
 
 class _NeedsBrowser(Exception):
@@ -56,7 +57,7 @@ class _NeedsBrowser(Exception):
 
 def check_all(
     sources: Iterable[Source],
-    archive: Archive,
+    archive: Store,
     workers: int = 8,
     limits: Limits = Limits(),
     allow_file: bool = False,
@@ -101,7 +102,7 @@ def check_all(
 
 def check_source(
     source: Source,
-    archive: Archive,
+    archive: Store,
     client: Client,
     now: datetime | None = None,
     browser: Browser | None = None,
@@ -109,11 +110,13 @@ def check_source(
 ) -> Outcome:
     """Fetch, extract and archive one source, recording the check in its state.
 
-    Without a browser given, one is started for this check alone if the source needs it."""
+    The archive is asked once before fetching (`prior`) and handed the outcome once after
+    (`commit`). Without a browser given, one is started for this check alone if the source needs it."""
     if browser is None:
         with Browser() as own:
             return check_source(source, archive, client, now, own, pool)
-    state = archive.state(source.service, source.document)
+    prior = archive.prior(source.service, source.document)
+    state = prior.state
     checked_at = now or datetime.now(UTC)
     same_url = state.get("url") == public_url(source.url)
     known = state if same_url else {}
@@ -128,7 +131,7 @@ def check_source(
             if (source.browser == AUTO and _browsable(source.url) and not _unchanged(snapshot, known)
                     and _is_challenge(snapshot)):
                 raise _NeedsBrowser("the site answered with a bot check (a challenge page)")
-            outcome = _record(source, archive, snapshot, known, checked_at, pool)
+            outcome = _record(source, archive, prior.latest, snapshot, known, checked_at, pool)
         except (_NeedsBrowser, FetchError, ExtractError) as error:
             if not isinstance(error, _NeedsBrowser) and not _browser_may_help(source, error):
                 raise
@@ -138,7 +141,7 @@ def check_source(
                 if _is_challenge(page.snapshot):
                     raise FetchError("the site answered with a bot check (a challenge page)")
                 snapshot, parties = page.snapshot, page.third_parties
-                outcome = _record(source, archive, snapshot, known, checked_at, pool, parties, VIA_BROWSER)
+                outcome = _record(source, archive, prior.latest, snapshot, known, checked_at, pool, parties, via)
             except TrackerError as failure:
                 failure.args = (_in_browser(str(error), str(failure)),)
                 raise
@@ -152,8 +155,15 @@ def check_source(
             error, archive.log_failure, f"checking {source.key} ({source.url})"))
     if via:
         outcome = dataclasses.replace(outcome, via=via)
-    _save_state(archive, outcome, state, checked_at, snapshot, parties)
-    return outcome
+    while True:
+        new_state = _new_state(outcome, state, checked_at, snapshot, parties)
+        try:
+            version = archive.commit(Checked(source.service, source.document, new_state, outcome.draft))
+            return dataclasses.replace(outcome, version=version, draft=None)
+        except Moved:  # another run recorded a version meanwhile: the text is compared with that one
+            latest = archive.prior(source.service, source.document).latest
+            outcome = dataclasses.replace(
+                _record(source, archive, latest, snapshot, known, checked_at, pool, parties, via), via=via)
 
 
 def _in_browser(plain: str, failure: str) -> str:
@@ -200,59 +210,37 @@ def _is_challenge(snapshot: Snapshot) -> bool:
 
 
 def _record(
-    source: Source, archive: Archive, snapshot: Snapshot, state: dict, checked_at: datetime,
+    source: Source, archive: Store, latest: Version | None, snapshot: Snapshot, state: dict, checked_at: datetime,
     pool: ProcessPool, third_parties: tuple[str, ...] = (), via: str = "",
 ) -> Outcome:
+    """The outcome of a fetched page against the latest version, with a draft if its text changed."""
     if _unchanged(snapshot, state):
         return Outcome(source, UNCHANGED)
     kind = sniff(snapshot.content, snapshot.content_type, snapshot.final_url)
     page = (snapshot.content, kind, snapshot.charset, source.select, source.remove, source.lang)
-    # a new document is read before its folder exists: a page without text leaves nothing behind
-    first = None if archive.has(source.service, source.document) else pool.run(read_against, *page, None)
-    with archive.lock(source.service, source.document):
-        versions = archive.versions(source.service, source.document)
-        latest = versions[-1] if versions else None
-        old_text = archive.text(source.service, source.document, latest) if latest else None
-        if first and old_text is None:
-            text, lang, changes = first
-        else:
-            # read and compared in one round trip to the pool process (again if another run
-            # recorded a version meanwhile)
-            text, lang, changes = pool.run(read_against, *page, old_text)
-        text_hash = sha256(text.encode("utf-8"))
-        if latest and latest.text_sha256 == text_hash:
-            return Outcome(source, UNCHANGED)
-        if old_text is not None and len(text) < SUSPECT_RATIO * len(old_text) and state.get("held") != text_hash:
-            shorter = 100 - round(100 * len(text) / len(old_text))
-            return Outcome(source, HELD, held=text_hash, error=(
-                f"the text is {shorter}% shorter than the last version (an error page?); "
-                "it is recorded if a later check sees it again"))
-        # raw bytes are kept with the versions they made, not for every markup-only change
-        version = archive.record(
-            source.service,
-            source.document,
-            text,
-            fetched_at=checked_at,
-            url=public_url(snapshot.final_url),
-            raw_sha256=archive.store_raw(snapshot.content, kind),
-            kind=kind,
-            lang=lang,
-            changes=changes or [],
-            third_parties=third_parties,
-            via=via,
-            versions=versions,
-        )
-    return Outcome(source, CHANGED if latest else NEW, version=version)
+    old_text = archive.text(source.service, source.document, latest) if latest else None
+    # read and compared in one round trip to the pool process
+    text, lang, changes = pool.run(read_against, *page, old_text)
+    text_hash = sha256(text.encode("utf-8"))
+    if latest and latest.text_sha256 == text_hash:
+        return Outcome(source, UNCHANGED)
+    if old_text is not None and len(text) < SUSPECT_RATIO * len(old_text) and state.get("held") != text_hash:
+        shorter = 100 - round(100 * len(text) / len(old_text))
+        return Outcome(source, HELD, held=text_hash, error=(
+            f"the text is {shorter}% shorter than the last version (an error page?); "
+            "it is recorded if a later check sees it again"))
+    draft = Draft(text, snapshot.content, kind, checked_at, public_url(snapshot.final_url), lang,
+                  tuple(changes or ()), latest.id if latest else None, tuple(third_parties), via)
+    return Outcome(source, CHANGED if latest else NEW, draft=draft)
 
 
-def _save_state(
-    archive: Archive,
+def _new_state(
     outcome: Outcome,
     state: dict,
     checked_at: datetime,
     snapshot: Snapshot | None,
     third_parties: tuple[str, ...] = (),
-) -> None:
+) -> dict:
     source = outcome.source
     when = checked_at.isoformat(timespec="seconds")
     new = {**state, "url": public_url(source.url), "checked_at": when, "status": outcome.status,
@@ -260,8 +248,7 @@ def _save_state(
     if snapshot is None:
         new["failing_since"] = state.get("failing_since") or when
         new["failures"] = state.get("failures", 0) + 1
-        archive.save_state(source.service, source.document, new)
-        return
+        return new
     new.update(failing_since=None, failures=0, last_success=when, held=outcome.held)
     if not snapshot.not_modified and outcome.status != HELD:  # a held text is read again next time
         new.update(raw=snapshot.digest, final_url=public_url(snapshot.final_url))
@@ -269,10 +256,9 @@ def _save_state(
         # no validators: a 304 for the page's markup says nothing about the text its scripts write
         new.update(etag=None, last_modified=None, via=VIA_BROWSER,
                    third_parties=list(third_parties))
-        archive.save_state(source.service, source.document, new)
-        return
+        return new
     new.pop("via", None)
     new.pop("third_parties", None)
     new.update(etag=snapshot.etag or state.get("etag"),
                last_modified=snapshot.last_modified or state.get("last_modified"))
-    archive.save_state(source.service, source.document, new)
+    return new

@@ -35,19 +35,19 @@ class _Command(click.Group):
 @click.group(cls=_Command)
 @click.option("--watchlist", type=click.Path(path_type=Path), default=Path("watchlist.toml"),
               show_default=True, help="The watchlist file.")
-@click.option("--archive", type=click.Path(path_type=Path), default=Path("snapshots"),
-              show_default=True, help="The archive folder.")
+@click.option("--archive", default="snapshots", show_default=True,
+              help="The archive: a folder, or a PostgreSQL database as postgresql://user@host/db.")
 @click.version_option(package_name="pledge-tracker")
 @click.pass_context
-def cli(ctx: click.Context, watchlist: Path, archive: Path) -> None:
+def cli(ctx: click.Context, watchlist: Path, archive: str) -> None:
     """Watch privacy policies and report which pledges got weaker."""
     ctx.obj = {"watchlist": watchlist, "archive": archive}
 
 
 def _archive(ctx: click.Context):
-    from tracker.archive import Archive
+    from tracker.archive import open_archive
 
-    return Archive(ctx.obj["archive"])
+    return open_archive(ctx.obj["archive"])
 
 
 def _sources(ctx: click.Context, required: bool = False):
@@ -64,10 +64,8 @@ def _sources(ctx: click.Context, required: bool = False):
 @click.pass_context
 def list_sources(ctx):
     """Show each source with its last check, status and number of versions."""
-    from tracker import index
-
     watchlist, archive = _sources(ctx, required=True), _archive(ctx)
-    counts, states = index.counts(archive.root), archive.states()
+    counts, states = archive.counts(), archive.states()
     lines = []
     for source in watchlist.sources:
         state = states.get(source.key, {})
@@ -89,26 +87,47 @@ def list_sources(ctx):
 @click.argument("names", nargs=-1, metavar="[SERVICE[/DOCUMENT]]...")
 @click.option("--workers", default=8, show_default=True, help="Documents fetched at once.")
 @click.option("--allow-file", is_flag=True, help="Read file:// sources (refused otherwise).")
+@click.option("--local", is_flag=True, help="With a PostgreSQL archive: check here, not in the workers.")
 @click.pass_context
-def check(ctx, names, workers, allow_file):
+def check(ctx, names, workers, allow_file, local):
     """Fetch all (or the named) sources now and archive what changed."""
     from tracker.processes import ProcessPool
 
     watchlist = _sources(ctx, required=True)
     sources = watchlist.select(names)
     archive, warn = _archive(ctx), lambda line: click.echo(line, err=True)
-    # started before the rest of the run is imported: its server loads the engine meanwhile
-    with ProcessPool.for_run(len(sources)) as pool:
-        from tracker import notify
-        from tracker.check import FAILED, HELD, check_all
+    if _in_database(ctx) and not local:
+        from tracker.check import FAILED, HELD
+        from tracker.jobs import check_in_workers, workers_alive
         from tracker.progress import progress
 
-        notify.before_check(archive, ctx.obj["watchlist"], log=warn)
-        with progress(len(sources), "checking") as advance:
-            outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file,
-                                 on_done=lambda _: advance(), pool=pool)
-    notify.after_check(archive, ctx.obj["watchlist"], watchlist.sources,
-                       changed=any(o.version for o in outcomes), log=warn)
+        archive.documents()  # a database that cannot be reached, or has no tables, is said now
+        if not workers_alive(ctx.obj["archive"]):
+            click.echo("no tracker worker is running: the checks wait in the queue until one starts "
+                       "(or check here with --local)", err=True)
+        with progress(len(sources), "checking in the workers") as advance:
+            outcomes = check_in_workers(ctx.obj["archive"], sources, allow_file, on_done=lambda _: advance())
+    else:
+        # started before the rest of the run is imported: its server loads the engine meanwhile
+        with ProcessPool.for_run(len(sources)) as pool:
+            from tracker.check import FAILED, HELD, check_all
+            from tracker.progress import progress
+
+            if not _in_database(ctx):  # the record of what was sent lives in the file archive
+                from tracker import notify
+
+                notify.before_check(archive, ctx.obj["watchlist"], log=warn)
+            with progress(len(sources), "checking") as advance:
+                outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file,
+                                     on_done=lambda _: advance(), pool=pool)
+    if not _in_database(ctx):
+        from tracker import notify
+
+        notify.after_check(archive, ctx.obj["watchlist"], watchlist.sources,
+                           changed=any(o.version for o in outcomes), log=warn)
+    elif _has_section(ctx, "notify"):
+        warn("notifications are not sent yet from a PostgreSQL archive: only the plain-file archive keeps "
+             "the record that sends each change once")
     for outcome in outcomes:
         via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):
@@ -152,7 +171,7 @@ def history(ctx, key, pledges):
     service, document = _split_key(key)
     versions = archive.versions(service, document)
     if not versions:
-        raise ArchiveError(f"{key} has no version in {archive.root}")
+        raise ArchiveError(f"{key} has no version in {archive}")
     if pledges:
         from tracker.report import pledges_as_text
         from tracker.site.history import of_document
@@ -245,8 +264,38 @@ def run(ctx, out, base_url, site_lang, workers, allow_file):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
-    run_forever(ctx.obj["watchlist"], _archive(ctx), out, workers=workers, base_url=base_url,
-                allow_file=allow_file, lang=site_lang, log=click.echo)
+    archive = _archive(ctx)
+    if not _in_database(ctx):
+        run_forever(ctx.obj["watchlist"], archive, out, workers=workers, base_url=base_url,
+                    allow_file=allow_file, lang=site_lang, log=click.echo)
+        return
+    import signal
+    import threading
+
+    from tracker.jobs import check_one, sole_scheduler
+
+    url, stop = ctx.obj["archive"], threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with sole_scheduler(url, click.echo, stop) as scheduling:
+        if scheduling:  # each due check is a job for the workers; this process waits for its outcome
+            run_forever(ctx.obj["watchlist"], archive, out, workers=workers, base_url=base_url, lang=site_lang,
+                        log=click.echo, stop=stop, check=lambda source: check_one(url, source, allow_file, stop))
+
+
+@cli.command()
+@click.option("--concurrency", default=4, show_default=True, help="Checks this worker runs at once.")
+@click.option("--stalled-after", default=30.0, show_default=True,
+              help="Seconds without a heartbeat after which another worker's jobs are run again.")
+@click.pass_context
+def worker(ctx, concurrency, stalled_after):
+    """Run the checks that tracker check and tracker run enqueue in a PostgreSQL archive."""
+    from tracker.jobs import run_worker
+
+    url = _database_url(ctx)
+    _archive(ctx).documents()  # a database that cannot be reached, or has no tables, is said now
+    click.echo(f"worker running {concurrency} check(s) at once from {_archive(ctx)}; Ctrl-C to stop", err=True)
+    run_worker(url, concurrency=concurrency, stalled_after=stalled_after)
 
 
 @cli.command()
@@ -275,14 +324,76 @@ cli.add_command(notify_group)
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def export(ctx, folder):
+    """Write the archive out as a plain-file archive in FOLDER (which tracker verify accepts)."""
+    from tracker.archive import Archive
+    from tracker.transfer import copy_archive
+
+    copied = copy_archive(_archive(ctx), Archive(folder))
+    click.echo(f"{copied.versions} versions of {copied.documents} documents written to {folder}"
+               + (f" ({copied.skipped} already there)" if copied.skipped else ""))
+
+
+@cli.command(name="import-archive")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.pass_context
+def import_archive(ctx, folder):
+    """Load a plain-file archive from FOLDER into the archive (a PostgreSQL one, say)."""
+    from tracker.archive import Archive
+    from tracker.transfer import copy_archive
+
+    archive = _archive(ctx)
+    copied = copy_archive(Archive(folder), archive)
+    click.echo(f"{copied.versions} versions of {copied.documents} documents loaded into {archive}"
+               + (f" ({copied.skipped} already there)" if copied.skipped else ""))
+
+
+@cli.command()
 @click.pass_context
 def reindex(ctx):
     """Rebuild the archive's index (snapshots/_index.sqlite) from its files."""
-    from tracker import index
+    versions, documents = _archive(ctx).reindex()
+    click.echo(f"indexed {versions} versions of {documents} documents")
 
-    archive = _archive(ctx)
-    versions = {(s, d): archive.versions(s, d) for s, d in archive.documents()}
-    click.echo(f"indexed {index.rebuild(archive.root, versions)} versions of {len(versions)} documents")
+
+@cli.group(cls=_Command)
+def db():
+    """Manage a PostgreSQL archive (--archive postgresql://…)."""
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx):
+    """Create the archive's tables in the database, or bring them to this version's schema."""
+    from tracker.pgarchive import redacted
+    from tracker.pgarchive import upgrade as upgrade_schema
+
+    url = _database_url(ctx)
+    applied = upgrade_schema(url)
+    done = f"schema migration(s) {', '.join(map(str, applied))} applied" if applied else "schema already up to date"
+    click.echo(f"{redacted(url)}: {done}")
+
+
+def _has_section(ctx: click.Context, name: str) -> bool:
+    from tracker.watchlist import section
+
+    try:
+        return bool(section(ctx.obj["watchlist"], name))
+    except WatchlistError:
+        return True
+
+
+def _in_database(ctx: click.Context) -> bool:
+    return ctx.obj["archive"].startswith(("postgresql://", "postgres://"))
+
+
+def _database_url(ctx: click.Context) -> str:
+    if not _in_database(ctx):
+        raise click.UsageError(f"tracker {ctx.info_name} needs a PostgreSQL archive: "
+                               f"tracker --archive postgresql://… {ctx.command_path.partition(' ')[2]}")
+    return ctx.obj["archive"]
 
 
 def main() -> None:

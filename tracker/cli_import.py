@@ -52,10 +52,10 @@ def import_declarations(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 def import_history(ctx: click.Context, path: Path, services: tuple[str, ...], workers: int) -> None:
     """Import an OTA versions repository or dataset folder as past versions, with their changes."""
     from tracker import ota
-    from tracker.archive import Archive
+    from tracker.archive import open_archive
     from tracker.progress import progress
 
-    archive = Archive(ctx.obj["archive"])
+    archive = open_archive(ctx.obj["archive"])
     history = ota.read_history(path)
     wanted = [d for d in history.documents if not services or d.service in services]
     unknown = set(services) - {d.service for d in history.documents}

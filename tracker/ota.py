@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from tracker.archive import Archive, sha256
+from tracker.archive import Checked, Draft, Moved, Store, open_archive, sha256
 from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.extract import TEXT, extract
 from tracker.processes import ProcessPool
@@ -263,7 +263,7 @@ def read_history(path: Path) -> History:
 
 def import_history(
     history: History | Path,
-    archive: Archive,
+    archive: Store,
     services: Iterable[str] = (),
     workers: int = 1,
     on_document: Callable[[PastDocument, Imported], None] | None = None,
@@ -289,36 +289,36 @@ def import_history(
 
     if workers <= 1 or len(documents) < 2:
         for document in documents:
-            done(document, _import_or_report(archive.root, document, history.repo))
+            done(document, _import_or_report(archive.address, document, history.repo))
     else:
         with ProcessPool(workers) as pool:
-            pending = [(d, pool.submit(_import_or_report, archive.root, d, history.repo)) for d in documents]
+            pending = [(d, pool.submit(_import_or_report, archive.address, d, history.repo)) for d in documents]
             for document, result in pending:
                 done(document, result.result())
     return results
 
 
-def _import_or_report(archive_root: Path, past: PastDocument, repo: Path | None) -> Imported:
+def _import_or_report(address: str, past: PastDocument, repo: Path | None) -> Imported:
     """import_document, its failure turned into the document's problem: the others go on."""
     try:
-        return import_document(archive_root, past, repo)
+        return import_document(address, past, repo)
     except TrackerError as error:
         return Imported(past.key, problems=(str(error),))
     except Exception as error:
-        archive = Archive(archive_root)
+        archive = open_archive(address)
         return Imported(past.key, problems=(internal_error(error, archive.log_failure, f"importing {past.key}"),))
 
 
-def import_document(archive_root: Path, past: PastDocument, repo: Path | None = None) -> Imported:
+def import_document(address: str | Path, past: PastDocument, repo: Path | None = None) -> Imported:
     """Record the versions of one document not yet in the archive; see import_history."""
     from tracker.compare import compare, detect_language
 
-    archive = Archive(archive_root)
+    archive = open_archive(address)
     added = already = unchanged = 0
     found: list[str] = []
     problems: list[str] = []
     # batch: the document's versions are indexed in one transaction, not one each
-    with _VersionReader(repo) as read, archive.lock(past.service, past.document), archive.batch():
+    with _VersionReader(repo) as read, archive.batch():
         existing = archive.versions(past.service, past.document)
         latest = existing[-1] if existing else None
         latest_text = archive.text(past.service, past.document, latest) if latest else None
@@ -349,19 +349,13 @@ def import_document(archive_root: Path, past: PastDocument, repo: Path | None = 
                 what = f"importing {past.key} at {stamp}"
                 problems.append(f"{stamp}: {internal_error(error, archive.log_failure, what)}")
                 continue
-            recorded = archive.record(
-                past.service,
-                past.document,
-                text,
-                fetched_at=version.when,
-                url=version.origin,
-                raw_sha256=archive.store_raw(content, TEXT),
-                kind=TEXT,
-                lang=lang,
-                changes=changes,
-                versions=existing,
-            )
-            existing.append(recorded)
+            draft = Draft(text, content, TEXT, version.when, version.origin, lang, tuple(changes),
+                          latest.id if latest else None)
+            try:
+                recorded = archive.commit(Checked(past.service, past.document, None, draft))
+            except Moved:
+                problems.append(f"{stamp}: another run recorded a version of {past.key} meanwhile; import it again")
+                break
             if not latest or recorded.fetched_at != latest.fetched_at:
                 seen_at_latest = set()
             seen_at_latest.add(text_hash)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker import notify
-from tracker.archive import Archive
-from tracker.check import CHANGED, FAILED, NEW, check_source
+from tracker.archive import Archive, Store
+from tracker.check import CHANGED, FAILED, NEW, Outcome, check_source
 from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.fetch import new_client
 from tracker.watchlist import Source, load
@@ -25,7 +25,7 @@ FLUSH_SECONDS = 5  # how often the last-check states of finished checks are writ
 
 def run_forever(
     watchlist: Path,
-    archive: Archive,
+    archive: Store,
     out: Path,
     workers: int = 4,
     base_url: str = "",
@@ -34,8 +34,10 @@ def run_forever(
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
     reload_seconds: float = RELOAD_SECONDS,
+    check: Callable[[Source], Outcome] | None = None,
 ) -> None:
-    """Check sources on schedule until SIGINT, SIGTERM or `stop` is set."""
+    """Check sources on schedule until SIGINT, SIGTERM or `stop` is set; `check` runs one
+    check (by default here; with a PostgreSQL archive, as a job for the workers)."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -53,6 +55,7 @@ def run_forever(
     health_lock = threading.Lock()
     health_due = threading.Event()
     seen = {"mtime": None}
+    notifying = isinstance(archive, Archive)  # the record of what was sent lives in the file archive
 
     def note_next_run(key: str, when: datetime) -> None:
         with health_lock:
@@ -68,8 +71,8 @@ def run_forever(
                 health_due.clear()
                 _write_health(archive, {k: v for k, v in next_runs.items() if k in watched})
 
-    def check(source: Source) -> None:
-        outcome = check_source(source, archive, client)
+    def one(source: Source) -> None:
+        outcome = check(source) if check else check_source(source, archive, client)
         note_next_run(source.key, datetime.now(UTC) + timedelta(seconds=source.interval_seconds))
         if outcome.status == FAILED:
             log(f"failed  {source.key}: {outcome.error}")
@@ -82,9 +85,10 @@ def run_forever(
                     log(f"site not rebuilt: {error}")
                 except Exception as error:  # a bug: the run goes on, and the next change rebuilds
                     log("site not rebuilt: " + internal_error(error, archive.log_failure, "building the site"))
-        with build_lock:  # the change's notifications, and failed ones whose retry is due
-            notify.after_check(archive, watchlist, tuple(every.values()),
-                               changed=outcome.status in (NEW, CHANGED), log=log)
+        if notifying:
+            with build_lock:  # the change's notifications, and failed ones whose retry is due
+                notify.after_check(archive, watchlist, tuple(every.values()),
+                                   changed=outcome.status in (NEW, CHANGED), log=log)
 
     def sync() -> None:
         """Add, reschedule or drop jobs after the watchlist file changed."""
@@ -113,7 +117,7 @@ def run_forever(
             watched[key] = source
             first = _first_run(states.get(key, {}), source)
             scheduler.add_job(
-                check, "interval", args=[source], id=key, seconds=source.interval_seconds,
+                one, "interval", args=[source], id=key, seconds=source.interval_seconds,
                 jitter=min(60, source.interval_seconds // 10), next_run_time=first,
                 max_instances=1, coalesce=True, misfire_grace_time=None,
             )
@@ -123,7 +127,8 @@ def run_forever(
     # One batch for the whole run: a check's state is written with the others every few
     # seconds, not by rewriting the states file once per check.
     with archive.batch():
-        notify.before_check(archive, watchlist, log=log)
+        if notifying:
+            notify.before_check(archive, watchlist, log=log)
         sync()
         flush()
         scheduler.add_job(
@@ -150,7 +155,7 @@ def _first_run(state: dict, source: Source) -> datetime:
     return max(now, datetime.fromisoformat(checked) + timedelta(seconds=source.interval_seconds))
 
 
-def _write_health(archive: Archive, next_runs: dict[str, datetime]) -> None:
+def _write_health(archive: Store, next_runs: dict[str, datetime]) -> None:
     """The next check of every source, where the site's status page reads it."""
     runs = {key: when.astimezone(UTC).isoformat(timespec="seconds") for key, when in sorted(next_runs.items())}
     archive.save_health({"written_at": datetime.now(UTC).isoformat(timespec="seconds"), "next_runs": runs})

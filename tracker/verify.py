@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker import index
-from tracker.archive import TMP_SUFFIX, Archive, sha256
+from tracker.archive import TMP_SUFFIX, Store, sha256
 from tracker.errors import ArchiveError
 
 
@@ -22,60 +22,68 @@ class Report:
     versions: int
 
 
-def verify(archive: Archive) -> Report:
-    """Check every document, version, text and raw file; tidy debris of interrupted runs."""
+def verify(archive: Store) -> Report:
+    """Check every document, version, text and raw bytes; tidy debris of interrupted runs."""
     problems: list[str] = []
-    removed: list[str] = []
-    for path in archive.root.rglob(f"*{TMP_SUFFIX}"):
-        if path.name.startswith(".") and not _alive(path):
-            path.unlink(missing_ok=True)
-            removed.append(str(path.relative_to(archive.root)))
-    on_files: dict[tuple[str, str], list] = {}
-    for service, document in _folders(archive):
+    removed = archive.mend(problems)
+    found: dict[tuple[str, str], list] = {}
+    for service, document in archive.documents():
         try:
-            with archive.lock(service, document):
-                on_files[(service, document)] = _verify_document(archive, service, document, problems, removed)
+            found[(service, document)] = _verify_document(archive, service, document, problems)
         except ArchiveError as error:
-            problems.append(f"{service}/{document}: {error}")
-    count = sum(len(found) for found in on_files.values())
-    indexed = index.rows(archive.root)
-    wanted = {(s, d, v.id) for (s, d), found in on_files.items() for v in found}
-    if indexed != wanted:  # an interrupted run, or an index never built: it is derived, so mend it
-        index.rebuild(archive.root, on_files)
-        removed.append(f"{index.FILE} (brought up to date: {len(wanted - indexed)} version(s) added, "
-                       f"{len(indexed - wanted)} dropped)")
+            problems.append(str(error))
+    removed += archive.sync_index(found)
     try:
         archive.states()
     except ArchiveError as error:
         problems.append(str(error))
-    return Report(tuple(problems), tuple(removed), count)
+    return Report(tuple(problems), tuple(removed), sum(len(versions) for versions in found.values()))
 
 
-def _folders(archive: Archive) -> list[tuple[str, str]]:
-    if not archive.root.is_dir():
-        return []
-    return sorted(
+def mend_files(root: Path, lock, problems: list[str]) -> list[str]:
+    """The plain-file archive's debris of interrupted runs, removed: temporary files of dead
+    processes, and texts whose metadata was never written (looked for under each document's lock)."""
+    removed = []
+    for path in root.rglob(f"*{TMP_SUFFIX}"):
+        if path.name.startswith(".") and not _alive(path):
+            path.unlink(missing_ok=True)
+            removed.append(str(path.relative_to(root)))
+    folders = sorted(
         (service.name, document.name)
-        for service in archive.root.iterdir()
+        for service in (root.iterdir() if root.is_dir() else ())
         if service.is_dir() and not service.name.startswith(("_", "."))
         for document in service.iterdir()
         if document.is_dir()
     )
+    for service, document in folders:
+        try:
+            with lock(service, document):
+                folder = root / service / document
+                ids = {p.stem for p in folder.glob("*.json")}
+                for text in folder.glob("*.md"):
+                    if text.stem not in ids:
+                        text.unlink()
+                        removed.append(str(text.relative_to(root)))
+        except ArchiveError as error:
+            problems.append(f"{service}/{document}: {error}")
+    return removed
 
 
-def _verify_document(archive: Archive, service: str, document: str, problems: list[str], removed: list[str]) -> list:
-    where = f"{service}/{document}"
-    try:
-        versions = archive.versions(service, document)
-    except ArchiveError as error:
-        problems.append(str(error))
+def sync_file_index(root: Path, found: dict[tuple[str, str], list]) -> list[str]:
+    """Bring the SQLite index up to date with the versions on file (it is derived, so mend it)."""
+    indexed = index.rows(root)
+    wanted = {(s, d, v.id) for (s, d), versions in found.items() for v in versions}
+    if indexed == wanted:
         return []
+    index.rebuild(root, found)
+    return [f"{index.FILE} (brought up to date: {len(wanted - indexed)} version(s) added, "
+            f"{len(indexed - wanted)} dropped)"]
+
+
+def _verify_document(archive: Store, service: str, document: str, problems: list[str]) -> list:
+    where = f"{service}/{document}"
+    versions = archive.versions(service, document)
     ids = {v.id for v in versions}
-    folder = archive.root / service / document
-    for text in folder.glob("*.md"):
-        if text.stem not in ids:
-            text.unlink()
-            removed.append(str(text.relative_to(archive.root)))
     for n, version in enumerate(versions):
         label = f"{where} {version.id}"
         expected_previous = versions[n - 1].id if n else None
@@ -92,11 +100,12 @@ def _verify_document(archive: Archive, service: str, document: str, problems: li
         if sha256(text.encode("utf-8")) != version.text_sha256:
             problems.append(f"{label}: text does not match its hash")
         if version.raw_sha256:
-            raw = archive.raw_path(version.raw_sha256, version.kind)
-            if not raw.is_file():
-                problems.append(f"{label}: raw file {raw.relative_to(archive.root)} is missing")
-            elif sha256(raw.read_bytes()) != version.raw_sha256:
-                problems.append(f"{label}: raw file {raw.relative_to(archive.root)} does not match its hash")
+            raw = archive.raw(version.raw_sha256, version.kind)
+            name = f"{version.raw_sha256}.{version.kind}"
+            if raw is None:
+                problems.append(f"{label}: raw file {name} is missing")
+            elif sha256(raw) != version.raw_sha256:
+                problems.append(f"{label}: raw file {name} does not match its hash")
     return versions
 
 

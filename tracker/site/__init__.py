@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker import notify
-from tracker.archive import Archive
+from tracker.archive import Archive, Store, open_archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
 from tracker.site import practice as practice_shown
@@ -31,7 +31,7 @@ PLEDGES = "data/pledges.json"
 DATA = ("data/services.json", "data/documents.json", "data/changes.json")  # written from _data()
 
 
-def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_url: str = "",
+def build_site(archive: Store, sources: tuple[Source, ...], out: Path, base_url: str = "",
                lang: str = "en") -> Path:
     """Write the site under out (only what changed), its own words in `lang`; returns the
     home page's path."""
@@ -55,7 +55,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
             if mine or build.stale(f"{name}/pledges.html", _document_key(document)):
                 found = lives.found[name] = of_document(archive, document)  # its change pages link its pledges
                 if mine:
-                    jobs = [(archive.root, c, lang, found.anchors_of(c)) for c in mine]
+                    jobs = [(archive.address, c, lang, found.anchors_of(c)) for c in mine]
                     rendering.append(pool.submit(_render_changes, jobs))
         _render_the_rest(archive, sources, build, services, changes, states, lives, shown, t, base_url)
         for chunk in rendering:
@@ -66,7 +66,7 @@ def build_site(archive: Archive, sources: tuple[Source, ...], out: Path, base_ur
     return out / "index.html"
 
 
-def _render_the_rest(archive: Archive, sources: tuple[Source, ...], build: "_Build", services: list[model.Service],
+def _render_the_rest(archive: Store, sources: tuple[Source, ...], build: "_Build", services: list[model.Service],
                      changes: list[model.Change], states: dict, lives: "_Lives", shown: practice_shown.Shown, t,
                      base_url: str) -> None:
     """Everything but the change pages: the other pages, the feeds and the JSON files."""
@@ -107,7 +107,7 @@ def _render_the_rest(archive: Archive, sources: tuple[Source, ...], build: "_Bui
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title=t("status.title"), feeds=_feeds_of(t, "", "", ""),
                  sources=[(s, model.source_name(s), states.get(s.key, {}), next_runs.get(s.key)) for s in sources],
-                 notifications=notify.failures(archive))
+                 notifications=notify.failures(archive) if isinstance(archive, Archive) else [])
     entries = feeds.EntryCache(t.code)
     for feed in _feeds(t, services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
@@ -136,7 +136,7 @@ class _Lives:
 
     found: dict[str, History]  # "service/document" -> its history
     documents: list[model.Document]
-    archive: Archive
+    archive: Store
     out: Path
 
     @property
@@ -240,7 +240,7 @@ def _service_key(service: model.Service) -> str:
                                  for d in service.documents])
 
 
-_Job = tuple[Path, model.Change, str, list[str]]  # archive root, change, site language, pledge links
+_Job = tuple[str, model.Change, str, list[str]]  # archive address, change, site language, pledge links
 
 
 def _pool(pages: int):
@@ -259,8 +259,8 @@ def _render_change(job: _Job) -> tuple[str, str]:
     paragraphs of the text (the unchanged ones folded)."""
     from tracker.worddiff import fold, word_diff
 
-    archive_root, change, lang, anchors = job
-    archive = Archive(archive_root)
+    address, change, lang, anchors = job
+    archive = open_archive(address)
     old = archive.text(change.service, change.document, change.previous)
     new = archive.text(change.service, change.document, change.version)
     env = environment(lang)
@@ -274,9 +274,9 @@ def _render_change(job: _Job) -> tuple[str, str]:
     return change.path, html
 
 
-def _current_pledges(archive: Archive, document: model.Document) -> list[tuple[str, list[str]]]:
+def _current_pledges(archive: Store, document: model.Document) -> list[tuple[str, list[str]]]:
     """The commitments of the latest version, grouped under their headings."""
-    return commitments(archive.root, document.service, document.document, document.latest.id,
+    return commitments(archive.address, document.service, document.document, document.latest.id,
                        document.latest.lang or "en")
 
 

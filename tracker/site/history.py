@@ -11,10 +11,9 @@ version they appeared in: later versions never change it (decision record 19).
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from tracker.align import key
-from tracker.archive import Archive
+from tracker.archive import Store, open_archive
 from tracker.site.model import Change, Document
 
 
@@ -52,19 +51,19 @@ class History:
         return [self.anchors.get((change.version.id, n), "") for n in range(len(change.changes))]
 
 
-def of_document(archive: Archive, document: Document) -> History:
+def of_document(archive: Store, document: Document) -> History:
     """The lives of the pledges of an archived document."""
     latest = document.latest
-    groups = commitments(archive.root, document.service, document.document, latest.id, latest.lang or "en")
+    groups = commitments(archive.address, document.service, document.document, latest.id, latest.lang or "en")
     return history(document, [text for _, texts in groups for text in texts])
 
 
 @lru_cache(maxsize=2)  # asked by the document page, then by the pledge history
-def commitments(root: Path, service: str, document: str, version: str, lang: str) -> list[tuple[str, list[str]]]:
-    """The commitments of a version, grouped under their headings."""
+def commitments(address: str, service: str, document: str, version: str, lang: str) -> list[tuple[str, list[str]]]:
+    """The commitments of a version, grouped under their headings (`address`: the archive's)."""
     from tracker.pledges import segment
 
-    archive = Archive(root)
+    archive = open_archive(address)
     text = archive.text(service, document, archive.version(service, document, version))
     groups: dict[str, list[str]] = {}
     for pledge in segment(text, lang):

@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from tracker.archive import Archive, Version
+from tracker.archive import Store, Version
 from tracker.report import SEVERITY, by_severity
 from tracker.watchlist import Source, public_url
 
@@ -114,9 +114,9 @@ def count_types(changes) -> list[tuple[str, int]]:
     return [(kind, counts[kind]) for kind in SEVERITY if counts[kind]]
 
 
-def read(archive: Archive, sources: tuple[Source, ...], states: dict[str, dict]) -> list[Service]:
+def read(archive: Store, sources: tuple[Source, ...], states: dict[str, dict]) -> list[Service]:
     """Every service with archived versions, its documents and their changes (and the
-    last check of each, from `states`: Archive.states())."""
+    last check of each, from `states`: the archive's states())."""
     names = _names(sources)
     services: dict[str, list[Document]] = {}
     for service, document in archive.documents():
@@ -124,7 +124,7 @@ def read(archive: Archive, sources: tuple[Source, ...], states: dict[str, dict])
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
 
 
-def read_document(archive: Archive, service: str, document: str, sources: tuple[Source, ...],
+def read_document(archive: Store, service: str, document: str, sources: tuple[Source, ...],
                   states: dict[str, dict], names: dict[str, str] | None = None) -> Document:
     """One document with its versions and changes, named as the watchlist names it."""
     source = next((s for s in sources if s.service == service and s.document == document), None)
