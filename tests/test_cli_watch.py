@@ -81,6 +81,13 @@ def test_remove_takes_out_the_document_and_its_comment_and_leaves_every_other_li
     assert [s.key for s in load(workspace / "watchlist.toml").sources] == ["acme/privacy", "beta/privacy"]
 
 
+def test_remove_never_prints_the_password_of_a_database_archive(workspace):
+    (workspace / "watchlist.toml").write_text(WRITTEN)
+    result = tracker("--archive", "postgresql://tracker:s3cret@db.example/tracker", "remove", "acme/terms")
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output and "postgresql://tracker:***@db.example/tracker" in result.output
+
+
 def test_removing_the_last_document_of_a_service_removes_the_service_table(workspace):
     watchlist = workspace / "watchlist.toml"
     watchlist.write_text(WRITTEN.replace("[beta.privacy]", "[beta]\n\n[beta.privacy]"))

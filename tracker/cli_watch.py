@@ -140,7 +140,9 @@ def remove_document(ctx, key):
     from tracker.watchlist import remove
 
     remove(ctx.obj["watchlist"], key)
-    click.echo(f"no longer watching {key}; its versions stay in {ctx.obj['archive']}")
+    from tracker.pgarchive import redacted  # a database URL may hold a password
+
+    click.echo(f"no longer watching {key}; its versions stay in {redacted(ctx.obj['archive'])}")
 
 
 @click.command(name="pause")
