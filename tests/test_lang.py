@@ -74,3 +74,21 @@ def test_a_rewording_around_an_ordinary_phrase_is_no_lost_promise(lang, old, new
     result = classify(old, new, load(lang))
     cues = ("absolute", "negation", "exclusivity", "consent")
     assert not any(r.code.startswith(cues) for r in result.reasons), result
+
+
+@pytest.mark.parametrize(
+    "lang, old, new",
+    [
+        ("en", "Under Regulation (EU) No 2016/679 we process your account data.",
+         "Under Regulation (EU) 2016/679 we process your account data."),
+        ("en", "We process your data under Art. 6 para. 1 lit. b GDPR.",
+         "We process your data under Art. 6(1)(b) GDPR."),
+        ("de", "Wir verarbeiten Ihre Daten gemäß Art. 6 Abs. 1 lit. f DSGVO.",
+         "Wir verarbeiten Ihre Daten gemäß Art. 6 (1) (f) DSGVO."),
+    ],
+)
+def test_a_legal_reference_written_another_way_is_no_change_of_meaning(lang, old, new):
+    """"No 2016/679" is a number sign, and "para.", "lit.", "Abs." are parts of a citation."""
+    from tracker.classify import classify
+
+    assert classify(old, new, load(lang)).type == "reworded"

@@ -64,6 +64,8 @@ _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 365 / 12, "year": 365}
 _TOKEN = re.compile(r"[^\W_]+|[,/]")  # "_not_" (Markdown emphasis) is "not"
 # A short parenthesis ("EEA"), (subprocessor), (s) glosses a word; it does not change the scope.
 _GLOSS = re.compile(r"\([^()]{0,30}\)")
+# "Regulation (EU) No 2016/679": a number sign, not a negation
+_NUMBER_SIGN = re.compile(r"\b[Nn]o\.?\s?(?=\d)")
 WEAKENED, STRENGTHENED = "weakened", "strengthened"
 IN_ORDER = 0.85  # share of the shorter wording found, in order, in the longer one
 MAX_SPAN = 16  # more words added or dropped than this is a new clause, not a change of scope
@@ -148,7 +150,7 @@ class Reading:
 def read(text: str, language: Language) -> Reading:
     """Find the cues of every category in `text`, masking words already explained."""
     text = plain(text)
-    masked = text
+    masked = _NUMBER_SIGN.sub(lambda m: " " * len(m.group(0)), text)
     found: dict[str, tuple[tuple[str, str], ...]] = {}
     for category in _FIRST + _MASKING + _OTHER:
         hits = []
