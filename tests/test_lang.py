@@ -54,6 +54,8 @@ def test_ordinary_phrases_holding_cue_words_are_read_as_no_cue(code):
     [
         ("fr", "La personne concernée peut obtenir une copie de ses données.",
          "Vous pouvez obtenir une copie de vos données."),
+        ("fr", "Nous pouvons vous demander d'autoriser une fouille de vos bagages.",
+         "Nous pouvons vous demander d'autoriser un contrôle sur votre personne et de vos bagages."),
         ("fr", "Adressez vos questions sur vos données à notre point de contact.",
          "Adressez vos questions sur vos données à notre délégué à la protection des données."),
         ("en", "Whether or not you have an account, we log the pages you visit.", "We log the pages you visit."),
