@@ -150,6 +150,10 @@ def test_a_receiver_that_fails_gets_the_change_on_a_later_run_and_the_status_pag
     tracker("build")
     status = (workspace / "site/status.html").read_text()
     assert "Notifications not delivered yet" in status and "HTTP 500" in status
+    tracker("build", "--lang", "fr", "--out", "site-fr")  # the site's words, the failure as the receiver said it
+    status = (workspace / "site-fr/status.html").read_text()
+    assert "Notifications pas encore remises" in status and "Prochain essai" in status and "HTTP 500" in status
+    assert "not delivered" not in status
 
     receiver.status = 200
     archive, watchlist = Archive(workspace / "snapshots"), workspace / "watchlist.toml"

@@ -6,7 +6,9 @@ advertising host is never reached (no network here), but the browser still recor
 request, and that is what is classified.
 """
 
+import html
 import json
+import re
 from pathlib import Path
 
 import feedparser
@@ -16,6 +18,7 @@ from click.testing import CliRunner
 from tracker.browser import CHROMIUM, third_parties
 from tracker.cli import cli
 from tracker.practice import ruled_out
+from tracker.site.messages import load
 from tracker.thirdparty import ADVERTISING, ANALYTICS, OTHER, SOCIAL, classify, registrable_domain
 
 PLEDGE = "We do not use advertising trackers."
@@ -123,3 +126,42 @@ def test_a_plain_fetch_claims_nothing_about_practice(server, workspace):
     assert "practice was not observed" in page and "contradiction" not in page
     [document] = json.loads((workspace / "site/data/practice.json").read_text())
     assert document["observed"] is False and document["contradictions"] == []
+
+
+def _english_sentences(section: str) -> list[str]:
+    """The English words of a section of the site's messages that French says otherwise, cut at
+    their placeholders."""
+    english, french = load("en"), load("fr")
+    return [piece.strip() for key, text in english.words.items() if key.startswith(f"{section}.")
+            and french.words[key] != text for piece in re.split(r"\{\w+\}", text) if len(piece.strip()) > 8]
+
+
+def test_a_french_site_says_promises_and_practice_in_french(server, workspace, chromium):
+    tracker("add", server.serve("/privacy", policy(script=AD_SCRIPT)), "--service", "Acme", "--document", "Privacy",
+            "--select", "main", "--browser")
+    tracker("add", server.serve("/terms", policy()), "--service", "Beta", "--document", "Terms", "--no-browser")
+    assert tracker("check").exit_code == 0
+    assert tracker("build", "--lang", "fr").exit_code == 0
+    site = workspace / "site"
+    seen = html.unescape((site / "acme/privacy/index.html").read_text())
+    assert "<h2>Promesses et pratique</h2>" in seen
+    assert "la page a été chargée par un navigateur sans interface, avec un profil vierge" in seen
+    assert "Elle a chargé 1 hôte d'autres sites" in seen and "1 contradiction</strong> entre ce que le document" in seen
+    host = "<code>securepubads.g.doubleclick.net</code>"
+    assert f"Pourtant, la page a chargé {host}, classé comme <strong>publicité</strong>" in seen
+    assert "catégorie « ad »" in seen and "third-party-web " in seen  # the list, its entity and category stay data
+    assert f'<blockquote class="old" lang="en"><p><span class="side">Promesse :</span> {PLEDGE}' in seen
+    plain = html.unescape((site / "beta/terms/index.html").read_text())
+    assert "La pratique de la page n'a pas été observée : aucun navigateur n'a chargé ce document" in plain
+    home = html.unescape((site / "index.html").read_text())
+    assert "Promesses contredites par la pratique" in home and "Flux des contradictions" in home
+    feed = feedparser.parse((site / "practice.atom").read_text())
+    assert feed.feed.title == "Pledge Tracker : promesses contredites par la pratique" and feed.feed.language == "fr"
+    [entry] = feed.entries
+    assert entry.title == "acme · privacy : 1 contradiction apparue" and "Apparue" in entry.content[0].value
+    english = _english_sentences("practice")  # not the kinds: "advertising" is in the (English) pledge
+    assert len(english) > 20
+    for text in (seen, plain, home, html.unescape(entry.content[0].value)):
+        assert [sentence for sentence in english if sentence in text] == []
+    [document] = [d for d in json.loads((site / "data/practice.json").read_text()) if d["observed"]]
+    assert "no consent given" in document["conditions"] and document["hosts"][0]["kind"] == ADVERTISING  # data

@@ -9,13 +9,15 @@ observes what a page loads: a version fetched plainly claims nothing either way.
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 
 from tracker import lang, thirdparty
 from tracker.archive import Archive, Version
 from tracker.thirdparty import ADVERTISING, ANALYTICS, SOCIAL, Classification
 
+# in English in data/practice.json and `tracker show --practice`; the site says them in its own
+# language ([practice] of tracker/lang/site/<code>.toml)
 CONDITIONS = ("the page was loaded by a headless browser with a fresh profile (no cookies, nothing stored) "
               "and no consent given")
 NOT_OBSERVED = "the page's practice was not observed: no browser loaded this version (a plain fetch sees no requests)"
@@ -30,17 +32,28 @@ class Contradiction:
     """A pledge ruling out a kind of host, and a host of that kind the page loaded."""
 
     pledge: str
-    host: str
-    kind: str
-    source: str  # where the host's kind comes from: the list, its version, entity and category
+    loaded: Classification  # the host, its kind and where the kind comes from (entity, category)
     version: str
+
+    @property
+    def host(self) -> str:
+        return self.loaded.host
+
+    @property
+    def kind(self) -> str:
+        return self.loaded.kind
+
+    @property
+    def source(self) -> str:
+        return self.loaded.source
 
     @property
     def key(self) -> tuple[str, str]:
         return self.pledge, self.host
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "conditions": CONDITIONS}
+        return {"pledge": self.pledge, "host": self.host, "kind": self.kind, "source": self.source,
+                "version": self.version, "conditions": CONDITIONS}
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,6 @@ class Event:
     appeared: tuple[Contradiction, ...]
     ended: tuple[Contradiction, ...]
 
-    conditions = CONDITIONS
-
     @property
     def key(self) -> str:
         return f"practice/{self.service}/{self.document}/{self.version.id}"
@@ -116,8 +127,7 @@ def contradictions(
     found = []
     for pledge in segment(text, code) if hosts else ():
         kinds = ruled_out(pledge.text, code)
-        found.extend(Contradiction(pledge.text, h.host, h.kind, h.source, version.id)
-                     for h in hosts if h.kind in kinds)
+        found.extend(Contradiction(pledge.text, h, version.id) for h in hosts if h.kind in kinds)
     return hosts, tuple(found)
 
 

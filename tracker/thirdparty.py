@@ -33,8 +33,14 @@ class Classification:
     def source(self) -> str:
         """Where the kind comes from, for a reader to check it."""
         if not self.entity:
-            return f"not in {source()}"
-        return f"{source()}: {self.entity}, category {self.category!r}"
+            return f"not in {self.listed_in}"
+        return f"{self.listed_in}: {self.entity}, category {self.category!r}"
+
+    @property
+    def listed_in(self) -> str:
+        """The list that was asked, whether or not it names the host (the site words `source` in
+        its own language from this, the entity and the category)."""
+        return source()
 
 
 @cache

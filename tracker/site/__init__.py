@@ -121,7 +121,7 @@ def _render_the_rest(archive: Store, sources: tuple[Source, ...], build: "_Build
         for path, data in _data(services, changes).items():
             build.write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
             build.manifest[path] = data_key
-    for path, text in practice_shown.files(shown, base_url).items():
+    for path, text in practice_shown.files(shown, base_url, t.code).items():
         build.write(path, text)
     if lives.found or build.stale(PLEDGES, lives.key):
         build.write(PLEDGES, lives.text())

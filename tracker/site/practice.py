@@ -42,34 +42,36 @@ def read(archive: Archive, documents: list[Document], names: dict[str, str]) -> 
     return Shown(by_document, found, events)
 
 
-def files(shown: Shown, base_url: str = "") -> dict[str, str]:
-    """{path: text} of data/practice.json and the practice feed."""
+def files(shown: Shown, base_url: str = "", lang: str = "en") -> dict[str, str]:
+    """{path: text} of data/practice.json (its words stay English: data) and the practice
+    feed, in the site's language `lang`."""
     import json
 
     data = [p.to_dict() for _, p in sorted(shown.by_document.items())]
     return {"data/practice.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
-            FEED: _feed(shown.events, base_url)}
+            FEED: _feed(shown.events, base_url, lang)}
 
 
-def _feed(events: list[practice.Event], base_url: str) -> str:
+def _feed(events: list[practice.Event], base_url: str, lang: str) -> str:
     from feedgen.feed import FeedGenerator
 
     base = base_url.rstrip("/") + "/" if base_url else ""
-    entry_html = environment().get_template("_practice.html").module.feed_entry
+    env = environment(lang)
+    t, entry_html = env.globals["t"], env.get_template("_practice.html").module.feed_entry
     generator = FeedGenerator()
     generator.id(f"{ID_PREFIX}practice")
-    generator.title("Pledge Tracker: promises contradicted by practice")
+    generator.title(t("feeds.title", name=t("practice.feed")))
     generator.link(href=f"{base}index.html", rel="alternate")
-    generator.language("en")
+    generator.language(t.code)
     newest = datetime.fromisoformat(events[0].version.fetched_at) if events else datetime(2026, 1, 1, tzinfo=UTC)
     generator.updated(newest)
     for event in reversed(events[:ENTRIES]):
         when = datetime.fromisoformat(event.version.fetched_at)
-        what = ", ".join(f"{n} contradiction{'s' * (n != 1)} {verb}" for n, verb in
-                         ((len(event.appeared), "appeared"), (len(event.ended), "ended")) if n)
+        what = ", ".join(t(f"practice.{key}", n=n) for key, n in
+                         (("appeared_n", len(event.appeared)), ("ended_n", len(event.ended))) if n)
         entry = generator.add_entry()
         entry.id(f"{ID_PREFIX}{event.key}")
-        entry.title(f"{event.service} · {event.document}: {what}")
+        entry.title(f"{event.service} · {event.document}{t('site.colon')}{what}")
         entry.link(href=f"{base}{event.service}/{event.document}/index.html")
         entry.published(when)
         entry.updated(when)
