@@ -56,6 +56,8 @@ def test_sigkill_at_random_moments_leaves_a_consistent_archive(server, workspace
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             killed += 1
+        else:  # runs got faster than measured (the machine is less busy now): aim earlier
+            whole_run *= 0.8
         process.wait()
         report = verify(archive)
         assert report.problems == (), f"run {run}: {report.problems}"
