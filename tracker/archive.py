@@ -134,6 +134,8 @@ class Store(Protocol):
     def mend(self, problems: list[str]) -> list[str]: ...
     def sync_index(self, found: dict[tuple[str, str], list[Version]]) -> list[str]: ...
     def reindex(self) -> tuple[int, int]: ...
+    def notifications(self) -> AbstractContextManager[tuple[dict, Callable[[], None]]]: ...
+    def notified(self) -> dict: ...
 
 
 def open_archive(address: str | Path) -> Store:
@@ -488,18 +490,24 @@ class Archive:
         what keeps a change from being sent twice, or never, after a crash."""
         path = self.root / NOTIFIED
         with _flock(path.with_suffix(".lock")):
-            try:
-                record = json.loads(path.read_bytes())
-            except FileNotFoundError:
-                record = {}
-            except (OSError, ValueError) as error:
-                raise ArchiveError(f"unreadable state file {path}: {error}") from None
+            record = self.notified()
 
             def save() -> None:
                 os.replace(_write_aside(path, _dump(record)), path)
                 _sync_folder(path.parent)
 
             yield record, save
+
+    def notified(self) -> dict:
+        """The record as last written ({} before any), read without the lock (each write replaces
+        the file whole) and without creating anything: for readers such as the status page."""
+        path = self.root / NOTIFIED
+        try:
+            return json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            raise ArchiveError(f"unreadable state file {path}: {error}") from None
 
     # -- paths ---------------------------------------------------------------
 

@@ -97,11 +97,13 @@ def check(ctx, names, workers, allow_file, local):
     sources = watchlist.select(names)
     archive, warn = _archive(ctx), lambda line: click.echo(line, err=True)
     if _in_database(ctx) and not local:
+        from tracker import notify
         from tracker.check import FAILED, HELD
         from tracker.jobs import check_in_workers, workers_alive
         from tracker.progress import progress
 
         archive.documents()  # a database that cannot be reached, or has no tables, is said now
+        notify.before_check(archive, ctx.obj["watchlist"], log=warn)
         if not workers_alive(ctx.obj["archive"]):
             click.echo("no tracker worker is running: the checks wait in the queue until one starts "
                        "(or check here with --local)", err=True)
@@ -110,24 +112,17 @@ def check(ctx, names, workers, allow_file, local):
     else:
         # started before the rest of the run is imported: its server loads the engine meanwhile
         with ProcessPool.for_run(len(sources)) as pool:
+            from tracker import notify
             from tracker.check import FAILED, HELD, check_all
             from tracker.progress import progress
 
-            if not _in_database(ctx):  # the record of what was sent lives in the file archive
-                from tracker import notify
-
-                notify.before_check(archive, ctx.obj["watchlist"], log=warn)
+            notify.before_check(archive, ctx.obj["watchlist"], log=warn)
             with progress(len(sources), "checking") as advance:
                 outcomes = check_all(sources, archive, workers=workers, allow_file=allow_file,
                                      on_done=lambda _: advance(), pool=pool)
-    if not _in_database(ctx):
-        from tracker import notify
-
-        notify.after_check(archive, ctx.obj["watchlist"], watchlist.sources,
-                           changed=any(o.version for o in outcomes), log=warn)
-    elif _has_section(ctx, "notify"):
-        warn("notifications are not sent yet from a PostgreSQL archive: only the plain-file archive keeps "
-             "the record that sends each change once")
+    # here, not in the workers: this process has the watchlist and every outcome of the round
+    notify.after_check(archive, ctx.obj["watchlist"], watchlist.sources,
+                       changed=any(o.version for o in outcomes), log=warn)
     for outcome in outcomes:
         via = f" (via {outcome.via})" if outcome.via else ""
         if outcome.status in (FAILED, HELD):
@@ -374,15 +369,6 @@ def upgrade(ctx):
     applied = upgrade_schema(url)
     done = f"schema migration(s) {', '.join(map(str, applied))} applied" if applied else "schema already up to date"
     click.echo(f"{redacted(url)}: {done}")
-
-
-def _has_section(ctx: click.Context, name: str) -> bool:
-    from tracker.watchlist import section
-
-    try:
-        return bool(section(ctx.obj["watchlist"], name))
-    except WatchlistError:
-        return True
 
 
 def _in_database(ctx: click.Context) -> bool:

@@ -2,13 +2,13 @@
 by webhook (a JSON POST, signed with HMAC-SHA256 when a secret is set), by e-mail, or
 through Apprise when it is installed (any service it knows): tracker.senders sends.
 
-Exactly once across crashes: before a send, the change is written as "sending" to
-_state/notify.json (durably), after it as "sent". A run that finds a change still
-"sending" was killed between the two writes and sends it again: at most one
-duplicate, never a loss. A failed send is retried on later runs, with backoff, and
-shown on the status page; it never fails the check. Credentials in a target's URL
-are never written to the state, the site, the feeds or a log: targets are named by
-their label.
+Exactly once across crashes: before a send, the change is written as "sending" to the
+archive's record (durably: _state/notify.json, or a table in PostgreSQL), after it as
+"sent". A run that finds a change still "sending" was killed between the two writes
+and sends it again: at most one duplicate, never a loss. A failed send is retried on
+later runs, with backoff, and shown on the status page; it never fails the check.
+Credentials in a target's URL are never written to the state, the site, the feeds or
+a log: targets are named by their label.
 """
 
 import hashlib
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tracker.archive import NOTIFIED, Archive
+from tracker.archive import Store
 from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.senders import WEBHOOK_SCHEMES, NotifyError, apprise_knows, send
 from tracker.watchlist import NOTIFY, parse_interval, section, slugify
@@ -131,7 +131,7 @@ def check_target(target: Target) -> Target:
     return target
 
 
-def start(archive: Archive, targets: Iterable[Target], now: datetime | None = None) -> None:
+def start(archive: Store, targets: Iterable[Target], now: datetime | None = None) -> None:
     """Note when each new target was first seen: it is told of the changes recorded from then
     on, not of the whole history. Called before a check, so that a target added with
     `tracker notify add` hears of the very next change."""
@@ -147,7 +147,7 @@ def start(archive: Archive, targets: Iterable[Target], now: datetime | None = No
             save()
 
 
-def deliver(archive: Archive, settings: Settings, changes: list, now: datetime | None = None,
+def deliver(archive: Store, settings: Settings, changes: list, now: datetime | None = None,
             log: Callable[[str], None] = print) -> int:
     """Send every change each target has not had yet (newest changes last); returns how many
     messages went out. `changes`: tracker.site.model Changes, oldest first."""
@@ -199,16 +199,13 @@ def deliver(archive: Archive, settings: Settings, changes: list, now: datetime |
     return sent
 
 
-def failures(archive: Archive) -> list[dict]:
+def failures(archive: Store) -> list[dict]:
     """The changes not delivered yet after a failure, by target label, for the status page."""
-    if not (archive.root / NOTIFIED).exists():  # nothing was ever sent
-        return []
-    with archive.notifications() as (record, _):
-        return [{"target": mine["label"], "change": key, **mine["failed"][key]}
-                for mine in record.values() for key in sorted(mine["failed"])]
+    return [{"target": mine["label"], "change": key, **mine["failed"][key]}
+            for mine in archive.notified().values() for key in sorted(mine["failed"])]
 
 
-def before_check(archive: Archive, watchlist: Path, log: Callable[[str], None] = print) -> None:
+def before_check(archive: Store, watchlist: Path, log: Callable[[str], None] = print) -> None:
     """start() for the targets of a watchlist; a problem is logged, never raised: notifications
     never fail a check."""
     try:
@@ -218,7 +215,7 @@ def before_check(archive: Archive, watchlist: Path, log: Callable[[str], None] =
     _safely(archive, log, lambda: start(archive, targets))
 
 
-def after_check(archive: Archive, watchlist: Path, sources, changed: bool = True,
+def after_check(archive: Store, watchlist: Path, sources, changed: bool = True,
                 log: Callable[[str], None] = print, now: datetime | None = None) -> None:
     """Send what the check recorded, and what failed before once its retry is due; a problem
     is logged, never raised."""
@@ -236,7 +233,7 @@ def after_check(archive: Archive, watchlist: Path, sources, changed: bool = True
     _safely(archive, log, send)
 
 
-def _safely(archive: Archive, log: Callable[[str], None], work: Callable[[], None]) -> None:
+def _safely(archive: Store, log: Callable[[str], None], work: Callable[[], None]) -> None:
     try:
         work()
     except TrackerError as error:
@@ -245,13 +242,10 @@ def _safely(archive: Archive, log: Callable[[str], None], work: Callable[[], Non
         log("notifications not sent: " + internal_error(error, archive.log_failure, "sending notifications"))
 
 
-def _retry_due(archive: Archive, now: datetime) -> bool:
+def _retry_due(archive: Store, now: datetime) -> bool:
     """Whether a failed send is due again, or a run was killed while sending."""
-    if not (archive.root / NOTIFIED).exists():
-        return False
-    with archive.notifications() as (record, _):
-        return any(mine["sending"] or any(_may_retry(f, now) for f in mine["failed"].values())
-                   for mine in record.values())
+    return any(mine["sending"] or any(_may_retry(f, now) for f in mine["failed"].values())
+               for mine in archive.notified().values())
 
 
 def _may_retry(failed: dict | None, now: datetime) -> bool:

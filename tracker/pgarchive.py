@@ -9,7 +9,7 @@ bytes are kept once per SHA-256. `tracker db upgrade` creates or updates the tab
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC
@@ -85,8 +85,16 @@ MIGRATIONS = (
     """
     CREATE INDEX tracker_failed_jobs ON procrastinate_jobs ((args->>'round_id')) WHERE status = 'failed';
     """,
+    # notifications (tracker.notify): what was sent to which target, as the file store's _state/notify.json
+    """
+    CREATE TABLE tracker_notifications (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        record json NOT NULL
+    );
+    """,
 )
 _SCHEMA_LOCK = 0x7472_6163_6b01  # advisory lock key: one `db upgrade` at a time
+_NOTIFY_LOCK = 0x7472_6163_6b03  # advisory lock key: one process sending notifications at a time
 
 
 def redacted(url: str) -> str:
@@ -153,7 +161,7 @@ class PgArchive:
             with self._pool.connection() as db:
                 yield db
         except psycopg.errors.UndefinedTable:
-            raise ArchiveError(f"{self} has no Pledge Tracker tables: run tracker --archive URL db upgrade") from None
+            raise ArchiveError(f"{self} lacks Pledge Tracker tables: run tracker --archive URL db upgrade") from None
         except psycopg.OperationalError as error:
             raise ArchiveError(f"{self}: {_first_line(error)}") from None
 
@@ -218,6 +226,11 @@ class PgArchive:
         with self._db() as db:
             row = db.execute("SELECT health FROM tracker_health").fetchone()
         return row[0] if row else {}
+
+    def notified(self) -> dict:
+        """The record of notifications as last committed ({} before any), without the lock."""
+        with self._db() as db:
+            return _notified(db)
 
     # -- writing -------------------------------------------------------------
 
@@ -314,6 +327,30 @@ class PgArchive:
             db.execute("INSERT INTO tracker_health VALUES (true, %s) ON CONFLICT (one) DO UPDATE "
                        "SET health = excluded.health", (Json(health),))
 
+    @contextmanager
+    def notifications(self) -> Iterator[tuple[dict, Callable[[], None]]]:
+        """The record of notifications sent, and a function that saves it, under a session advisory
+        lock held for the block: two runs on any machines never send at once, and a run killed
+        mid-block lets go with its connection. Each save is its own transaction, committed with
+        synchronous_commit on whatever the server's default: once save() returns, a crash cannot
+        undo it (decision record 21)."""
+        from psycopg.types.json import Json
+
+        with self._db() as db:
+            db.execute("SELECT pg_advisory_lock(%s)", (_NOTIFY_LOCK,))
+            try:
+                record = _notified(db)
+
+                def save() -> None:
+                    with db.transaction():
+                        db.execute("SET LOCAL synchronous_commit = on")
+                        db.execute("INSERT INTO tracker_notifications VALUES (true, %s) ON CONFLICT (one) "
+                                   "DO UPDATE SET record = excluded.record", (Json(record),))
+
+                yield record, save
+            finally:
+                db.execute("SELECT pg_advisory_unlock(%s)", (_NOTIFY_LOCK,))
+
     def log_failure(self, what: str, trace: str) -> str:
         """Keep an unexpected failure's traceback in tracker_failures; says where it went."""
         with self._db() as db:
@@ -348,6 +385,11 @@ def _append(db, document: int, version: Version, text: str | None, raw: bytes | 
         (document, version.id, version.text_sha256, version.raw_sha256 if raw is not None else None, text,
          Json(asdict(version)), document))
     db.execute("UPDATE tracker_documents SET latest = %s WHERE id = %s", (version.id, document))
+
+
+def _notified(db) -> dict:
+    row = db.execute("SELECT record FROM tracker_notifications").fetchone()
+    return row[0] if row else {}
 
 
 def as_version(meta: dict) -> Version:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker import notify
-from tracker.archive import Archive, Store
+from tracker.archive import Store
 from tracker.check import CHANGED, FAILED, NEW, Outcome, check_source
 from tracker.errors import TrackerError, WatchlistError, internal_error
 from tracker.fetch import new_client
@@ -55,7 +55,6 @@ def run_forever(
     health_lock = threading.Lock()
     health_due = threading.Event()
     seen = {"mtime": None}
-    notifying = isinstance(archive, Archive)  # the record of what was sent lives in the file archive
 
     def note_next_run(key: str, when: datetime) -> None:
         with health_lock:
@@ -85,10 +84,9 @@ def run_forever(
                     log(f"site not rebuilt: {error}")
                 except Exception as error:  # a bug: the run goes on, and the next change rebuilds
                     log("site not rebuilt: " + internal_error(error, archive.log_failure, "building the site"))
-        if notifying:
-            with build_lock:  # the change's notifications, and failed ones whose retry is due
-                notify.after_check(archive, watchlist, tuple(every.values()),
-                                   changed=outcome.status in (NEW, CHANGED), log=log)
+        with build_lock:  # the change's notifications, and failed ones whose retry is due
+            notify.after_check(archive, watchlist, tuple(every.values()),
+                               changed=outcome.status in (NEW, CHANGED), log=log)
 
     def sync() -> None:
         """Add, reschedule or drop jobs after the watchlist file changed."""
@@ -127,8 +125,7 @@ def run_forever(
     # One batch for the whole run: a check's state is written with the others every few
     # seconds, not by rewriting the states file once per check.
     with archive.batch():
-        if notifying:
-            notify.before_check(archive, watchlist, log=log)
+        notify.before_check(archive, watchlist, log=log)
         sync()
         flush()
         scheduler.add_job(

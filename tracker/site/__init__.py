@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker import notify
-from tracker.archive import Archive, Store, open_archive
+from tracker.archive import Store, open_archive
 from tracker.report import TEMPLATES, environment
 from tracker.site import feeds, model
 from tracker.site import practice as practice_shown
@@ -107,7 +107,7 @@ def _render_the_rest(archive: Store, sources: tuple[Source, ...], build: "_Build
     next_runs = archive.health().get("next_runs", {})
     build.render("status.html", "status.html", root="", title=t("status.title"), feeds=_feeds_of(t, "", "", ""),
                  sources=[(s, model.source_name(s), states.get(s.key, {}), next_runs.get(s.key)) for s in sources],
-                 notifications=notify.failures(archive) if isinstance(archive, Archive) else [])
+                 notifications=notify.failures(archive))
     entries = feeds.EntryCache(t.code)
     for feed in _feeds(t, services, changes):
         key = _digest(base_url, [c.key for c in feed.changes[: feeds.ENTRIES]])
