@@ -14,7 +14,7 @@ def _tracker(*args, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(TRACKER), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("args", [["list"], ["check"]])
+@pytest.mark.parametrize("args", [["list"], ["check"], ["run", "--out", "site"]])
 def test_no_watchlist_is_said_rather_than_listing_nothing(tmp_path, args):
     done = _tracker(*args, cwd=tmp_path)
     assert done.returncode == 1
@@ -26,6 +26,8 @@ def test_no_watchlist_is_said_rather_than_listing_nothing(tmp_path, args):
     [
         (["--watchlist", ".", "list"], "error: Is a directory: ."),
         (["build", "--out", "taken"], "error: File exists: taken"),
+        (["--archive", "ftp://host/archive", "build", "--out", "site"],
+         "error: unknown archive ftp:// address: give a folder or a postgresql:// URL"),
         (["--watchlist", "missing/w.toml", "add", "http://127.0.0.1:9/p", "--service", "a", "--document", "b"],
          "error: No such file or directory: missing/.w.toml.tmp"),
     ],

@@ -281,3 +281,17 @@ def test_two_checks_of_one_document_at_once_record_one_version(server, address):
     assert (inner[0].status, outer.status) == ("new", "unchanged")
     assert [v.id for v in archive.versions("acme", "privacy")] == [inner[0].version.id]
     assert verify(archive).problems == ()
+
+
+def test_a_postgresql_archive_outlives_a_server_that_dropped_its_connections(pg_url):
+    """A restarted server (here: every connection of the database terminated) costs nothing:
+    the pool replaces a dead connection before handing it out."""
+    import psycopg
+
+    archive = open_archive(pg_url)
+    assert archive.prior("acme", "privacy").latest is None  # the pool now holds a connection
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert archive.prior("acme", "privacy").latest is None
+    assert list(archive.documents()) == []

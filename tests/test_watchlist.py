@@ -90,6 +90,16 @@ def test_a_bad_entry_written_by_hand_does_not_hide_the_others(workspace):
     assert len(watchlist.problems) == 1 and "slug" in watchlist.problems[0]
 
 
+def test_one_selector_written_as_a_string_is_one_selector(workspace):
+    (workspace / "watchlist.toml").write_text(
+        '[acme.privacy]\nurl = "http://127.0.0.1/x"\nselect = "#policy"\nremove = "nav"\n\n'
+        '[acme.terms]\nurl = "http://127.0.0.1/y"\nselect = 3\n')
+    watchlist = load(workspace / "watchlist.toml")
+    [source] = watchlist.sources
+    assert (source.select, source.remove) == (("#policy",), ("nav",))
+    assert watchlist.problems == ("[acme.terms]: invalid select 3: write a CSS selector or a list of them",)
+
+
 def _cached(cache_home):
     return sorted((cache_home / "pledge-tracker").glob("watchlist-*.json"))
 

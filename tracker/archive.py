@@ -144,7 +144,12 @@ def open_archive(address: str | Path) -> Store:
         from tracker.pgarchive import PgArchive
 
         return PgArchive(str(address))
+    if scheme := _URL_SCHEME.match(str(address)):  # "ftp://…", "mysql://…": not a folder either
+        raise ArchiveError(f"unknown archive {scheme.group(1)}:// address: give a folder or a postgresql:// URL")
     return Archive(Path(address))
+
+
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def pick_version(versions: list[Version], where: str, wanted: str | None, archive: object) -> Version:

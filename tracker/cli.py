@@ -259,6 +259,7 @@ def run(ctx, out, base_url, site_lang, workers, allow_file):
     """Check each source at its interval and rebuild the site after a change."""
     from tracker.schedule import run_forever
 
+    _sources(ctx, required=True)  # nothing to run without a watchlist: said now, not after idling
     archive = _archive(ctx)
     if not _in_database(ctx):
         run_forever(ctx.obj["watchlist"], archive, out, workers=workers, base_url=base_url,

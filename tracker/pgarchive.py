@@ -406,6 +406,8 @@ def pool_for(url: str):
     with _POOLS_GUARD:  # a check's threads ask at once: one pool, not one each
         if key not in _POOLS:
             connect(url).close()  # a clear error now rather than a pool retrying in the background
-            _POOLS[key] = ConnectionPool(url, min_size=1, max_size=16, kwargs={"autocommit": True}, open=True)
+            # check: a connection the server dropped (a restart) is replaced before use, not handed out
+            _POOLS[key] = ConnectionPool(url, min_size=1, max_size=16, kwargs={"autocommit": True}, open=True,
+                                         check=ConnectionPool.check_connection)
         return _POOLS[key]
 

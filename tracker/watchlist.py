@@ -183,8 +183,8 @@ def _source(service: str, document: str, entry: dict) -> Source:
         service=service,
         document=document,
         url=check_url(entry["url"]),
-        select=tuple(entry.get("select", ())),
-        remove=tuple(entry.get("remove", ())),
+        select=_selectors(entry, "select"),
+        remove=_selectors(entry, "remove"),
         every=entry.get("every", DEFAULT_EVERY),
         lang=entry.get("lang"),
         name=entry.get("name", ""),
@@ -196,6 +196,16 @@ def _source(service: str, document: str, entry: dict) -> Source:
         raise WatchlistError(f"invalid paused {source.paused!r}: expected true or false")
     source.interval_seconds  # noqa: B018 -- validates the interval now, not at the first run
     return source
+
+
+def _selectors(entry: dict, key: str) -> tuple[str, ...]:
+    """CSS selectors: a list, or one written as a plain string (select = "main")."""
+    found = entry.get(key, [])
+    if isinstance(found, str):
+        return (found,)
+    if not isinstance(found, list) or not all(isinstance(css, str) for css in found):
+        raise WatchlistError(f"invalid {key} {found!r}: write a CSS selector or a list of them")
+    return tuple(found)
 
 
 def add(path: Path, source: Source, dry_run: bool = False) -> None:
