@@ -102,7 +102,7 @@ def test_a_page_loading_an_advertising_tracker_contradicts_its_pledge(server, wo
     assert 'class="change contradiction"' not in page and "No pledge of this version rules out" in page
     assert json.loads((workspace / "site/data/practice.json").read_text())[0]["contradictions"] == []
     titles = [e.title for e in feedparser.parse((workspace / "site/practice.atom").read_text()).entries]
-    assert sorted(titles) == ["acme · privacy: 1 contradiction appeared", "acme · privacy: 1 contradiction ended"]
+    assert sorted(titles) == ["Acme · Privacy: 1 contradiction appeared", "Acme · Privacy: 1 contradiction ended"]
 
 
 def test_the_same_page_without_the_tracker_contradicts_nothing(server, workspace, chromium):
@@ -158,7 +158,7 @@ def test_a_french_site_says_promises_and_practice_in_french(server, workspace, c
     feed = feedparser.parse((site / "practice.atom").read_text())
     assert feed.feed.title == "Pledge Tracker : promesses contredites par la pratique" and feed.feed.language == "fr"
     [entry] = feed.entries
-    assert entry.title == "acme · privacy : 1 contradiction apparue" and "Apparue" in entry.content[0].value
+    assert entry.title == "Acme · Privacy : 1 contradiction apparue" and "Apparue" in entry.content[0].value
     english = _english_sentences("practice")  # not the kinds: "advertising" is in the (English) pledge
     assert len(english) > 20
     for text in (seen, plain, home, html.unescape(entry.content[0].value)):

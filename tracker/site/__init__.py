@@ -43,7 +43,7 @@ def build_site(archive: Store, sources: tuple[Source, ...], out: Path, base_url:
     changes = sorted((c for d in documents for c in d.changes), key=lambda c: c.version.fetched_at, reverse=True)
     build = _Build(out, lang)
     build.render("style.css", "style.css")  # its marks before deleted and inserted words are words
-    shown = practice_shown.read(archive, documents, {s.service: s.name for s in services})
+    shown = practice_shown.read(archive, documents)
 
     keys = {c.path: _change_key(c) for c in changes}
     pending = {path: key for path, key in keys.items() if build.stale(path, key)}

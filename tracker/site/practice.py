@@ -28,18 +28,20 @@ class Shown:
     by_document: dict[str, practice.Practice]  # by "service/document"
     contradictions: list[tuple[Where, practice.Contradiction]]
     events: list[practice.Event]  # newest first
+    names: dict[str, str]  # "service/document" -> what a reader calls it ("Acme · Privacy Policy")
 
 
-def read(archive: Archive, documents: list[Document], names: dict[str, str]) -> Shown:
-    by_document, found, events = {}, [], []
+def read(archive: Archive, documents: list[Document]) -> Shown:
+    by_document, found, events, names = {}, [], [], {}
     for d in documents:
-        seen = practice.of_document(archive, d.service, d.document, d.versions)
-        by_document[f"{d.service}/{d.document}"] = seen
-        where = Where(d.path, names.get(d.service, d.service), d.document, d.latest.lang or "en")
+        key = f"{d.service}/{d.document}"
+        seen = by_document[key] = practice.of_document(archive, d.service, d.document, d.versions)
+        names[key] = d.name
+        where = Where(d.path, d.name, d.document, d.latest.lang or "en")
         found.extend((where, c) for c in seen.contradictions)
         events.extend(practice.events(archive, d.service, d.document, d.versions))
     events.sort(key=lambda e: e.version.fetched_at, reverse=True)
-    return Shown(by_document, found, events)
+    return Shown(by_document, found, events, names)
 
 
 def files(shown: Shown, base_url: str = "", lang: str = "en") -> dict[str, str]:
@@ -49,10 +51,10 @@ def files(shown: Shown, base_url: str = "", lang: str = "en") -> dict[str, str]:
 
     data = [p.to_dict() for _, p in sorted(shown.by_document.items())]
     return {"data/practice.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
-            FEED: _feed(shown.events, base_url, lang)}
+            FEED: _feed(shown.events, shown.names, base_url, lang)}
 
 
-def _feed(events: list[practice.Event], base_url: str, lang: str) -> str:
+def _feed(events: list[practice.Event], names: dict[str, str], base_url: str, lang: str) -> str:
     from feedgen.feed import FeedGenerator
 
     base = base_url.rstrip("/") + "/" if base_url else ""
@@ -71,7 +73,8 @@ def _feed(events: list[practice.Event], base_url: str, lang: str) -> str:
                          (("appeared_n", len(event.appeared)), ("ended_n", len(event.ended))) if n)
         entry = generator.add_entry()
         entry.id(f"{ID_PREFIX}{event.key}")
-        entry.title(f"{event.service} · {event.document}{t('site.colon')}{what}")
+        name = names.get(f"{event.service}/{event.document}", f"{event.service} · {event.document}")
+        entry.title(f"{name}{t('site.colon')}{what}")
         entry.link(href=f"{base}{event.service}/{event.document}/index.html")
         entry.published(when)
         entry.updated(when)
