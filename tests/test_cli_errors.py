@@ -60,3 +60,9 @@ def test_a_diff_names_the_document_it_could_not_read(tmp_path):
     (tmp_path / "scripts.html").write_text("<html><body><script>render()</script></body></html>")
     done = _tracker("diff", EXAMPLES / "charte-v1.html", "scripts.html", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (1, "error: scripts.html: no text found in the document\n")
+
+
+def test_a_diff_names_the_url_it_could_not_fetch(server, tmp_path):
+    missing = server.url("/gone")
+    done = _tracker("diff", EXAMPLES / "charte-v1.html", missing, cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr.startswith(f"error: {missing}: HTTP 404")

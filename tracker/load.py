@@ -15,6 +15,10 @@ def load_text(location: str) -> str:
         return _load_text(location)
     except ExtractError as error:
         raise ExtractError(f"{location}: {error}") from None
+    except FetchError as error:
+        if location in str(error):  # "cannot read old.html: …" names it already
+            raise
+        raise FetchError(f"{location}: {error}", status=error.status) from None
 
 
 def _load_text(location: str) -> str:
