@@ -18,6 +18,7 @@ from functools import cache
 
 from tracker.align import plain
 from tracker.lang import Language, compile_phrase, load
+from tracker.pledges import table_cells
 
 # Cues whose words must not be read again by later categories ("ne ... que" is not
 # a negation, "will be able to" is not a promise). Order matters.
@@ -302,10 +303,9 @@ def _cells(old: str, new: str) -> list[tuple[str, str]] | None:
     """The cells of two wordings of one table row, column by column, each after the row's
     first cell (what the row is about: "Account data", "Health data"); None unless both are
     rows with the same first cell and as many cells."""
-    if not (old.startswith("|") and new.startswith("|")):
+    old_cells, new_cells = table_cells(old), table_cells(new)
+    if old_cells is None or new_cells is None:
         return None
-    old_cells = [c.strip() for c in old.strip().strip("|").split("|")]
-    new_cells = [c.strip() for c in new.strip().strip("|").split("|")]
     if len(old_cells) != len(new_cells) or len(old_cells) < 2 or _WORD.findall(
             old_cells[0].lower()) != _WORD.findall(new_cells[0].lower()):
         return None
@@ -565,7 +565,8 @@ def _as_written(old: str, new: str, gained: bool, words: set[str]) -> str:
 def _lists(old: str, new: str, before: Reading, language: Language) -> list[tuple[str, _Why]]:
     """Items added to or dropped from an enumeration that both wordings hold: more kinds of
     data, recipients, purposes or countries ("name, e-mail" -> "name, ID number, e-mail")
-    widen the statement; fewer narrow it. Items replaced one for one change nothing."""
+    widen the statement; fewer narrow it. An item reworded, or put in the place of another,
+    changes nothing; one added here and another dropped there count both."""
     if not (before.has("exposing") or before.has("recipients") or before.protective or before.negated
             or language.pattern("data_nouns").search(old + " " + new)):
         return []

@@ -15,7 +15,7 @@ from functools import cache
 from tracker import lang as languages
 from tracker.align import align, key
 from tracker.classify import STRENGTHENED, WEAKENED, Reason, classify
-from tracker.pledges import Pledge, commits, names_a_recipient, segment, split_sentences
+from tracker.pledges import Pledge, commits, names_a_recipient, segment, split_sentences, table_cells
 
 __all__ = ["Change", "Reason", "compare", "detect_language"]
 
@@ -107,10 +107,8 @@ def compare(old_text: str, new_text: str, lang: str | None = None) -> list[Chang
 def _sentences_between_cells(old: str, new: str, language: languages.Language) -> tuple[list[str], list[str]] | None:
     """The whole sentences that a table row drops from its cells (or adds to them) when nothing
     else changed; None otherwise (the row is then classified as one unit)."""
-    if not (old.startswith("|") and new.startswith("|")):
-        return None
     old_cells, new_cells = _cells(old, language), _cells(new, language)
-    if len(old_cells) != len(new_cells):
+    if old_cells is None or new_cells is None or len(old_cells) != len(new_cells):
         return None
     dropped: list[str] = []
     gained: list[str] = []
@@ -128,10 +126,13 @@ def _sentences_between_cells(old: str, new: str, language: languages.Language) -
     return [t for t in dropped if commits(t, language.code)], [t for t in gained if commits(t, language.code)]
 
 
-def _cells(row: str, language: languages.Language) -> list[list[str]]:
+def _cells(row: str, language: languages.Language) -> list[list[str]] | None:
     """The sentences of each cell of a Markdown table row, a cell broken at <br> too."""
+    cells = table_cells(row)
+    if cells is None:
+        return None
     return [[s for part in _BREAK.split(cell) if part.strip() for s in split_sentences(part.strip(), language)]
-            for cell in row.strip().strip("|").split("|")]
+            for cell in cells]
 
 
 def _about(change: Change, language: languages.Language) -> str:

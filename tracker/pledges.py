@@ -169,6 +169,14 @@ def _is_abbreviation(before: str, language: Language) -> bool:
     return language.ordinal_dot and last.isdigit()
 
 
+def table_cells(row: str) -> list[str] | None:
+    """The cells of a Markdown table row ("| Account data | e-mail |"), stripped; None for a
+    unit that is not a row."""
+    if not row.startswith("|"):
+        return None
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
 @lru_cache(maxsize=1 << 16)
 def names_a_recipient(text: str, context: str, code: str) -> bool:
     """A short row or list item under a heading about recipients ("Sub-processors", "Les
