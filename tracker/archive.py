@@ -140,7 +140,7 @@ class Store(Protocol):
 
 def open_archive(address: str | Path) -> Store:
     """The archive at an address: a postgresql:// URL, else a folder of plain files."""
-    if str(address).startswith(("postgresql://", "postgres://")):
+    if is_database(address):
         from tracker.pgarchive import PgArchive
 
         return PgArchive(str(address))
@@ -150,6 +150,11 @@ def open_archive(address: str | Path) -> Store:
 
 
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def is_database(address: str | Path) -> bool:
+    """Whether an archive's address names a PostgreSQL database rather than a folder."""
+    return str(address).startswith(("postgresql://", "postgres://"))
 
 
 def pick_version(versions: list[Version], where: str, wanted: str | None, archive: object) -> Version:

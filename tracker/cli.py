@@ -195,11 +195,13 @@ def show(ctx, key, version, practice):
     """Print one version of a document (the latest by default)."""
     archive = _archive(ctx)
     service, document = _split_key(key)
-    chosen = archive.version(service, document, version)
+    from tracker.archive import pick_version
+
+    versions = archive.versions(service, document)
+    chosen = pick_version(versions, key, version, archive)
     if practice:  # of the chosen version, or of the latest one before it that a browser loaded
         from tracker.practice import as_text, of_document
 
-        versions = archive.versions(service, document)
         seen = of_document(archive, service, document, versions[: versions.index(chosen) + 1])
         click.echo(as_text(seen), nl=False)
         return
@@ -373,7 +375,9 @@ def upgrade(ctx):
 
 
 def _in_database(ctx: click.Context) -> bool:
-    return ctx.obj["archive"].startswith(("postgresql://", "postgres://"))
+    from tracker.archive import is_database
+
+    return is_database(ctx.obj["archive"])
 
 
 def _database_url(ctx: click.Context) -> str:

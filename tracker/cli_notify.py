@@ -43,6 +43,7 @@ def add_target(ctx, url, service, only, secret, every):
 def _append(path: Path, target) -> None:
     import tomlkit
 
+    from tracker.notify import TARGET_KEYS
     from tracker.watchlist import NOTIFY
 
     text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -58,7 +59,7 @@ def _append(path: Path, target) -> None:
     if not isinstance(targets, tomlkit.items.AoT):
         raise WatchlistError(f"[{NOTIFY}] target is not written as [[{NOTIFY}.target]] tables: add this one by hand")
     entry = tomlkit.table()
-    for key in ("url", "service", "only", "secret", "every"):
+    for key in TARGET_KEYS:
         if getattr(target, key) is not None:
             entry[key] = getattr(target, key)
     targets.append(entry)

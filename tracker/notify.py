@@ -27,7 +27,7 @@ from tracker.watchlist import NOTIFY, parse_interval, section, slugify
 LOSSES, ALL = "losses", "all"
 RETRY_FIRST = timedelta(minutes=1)  # after a failure; doubled each time, up to RETRY_MAX
 RETRY_MAX = timedelta(hours=6)
-TARGET_KEYS = {"url", "service", "only", "secret", "every"}
+TARGET_KEYS = ("url", "service", "only", "secret", "every")  # in the order notify add writes them
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def settings(watchlist: Path) -> Settings:
         raise WatchlistError(f"[{NOTIFY}]: write each target as [[{NOTIFY}.target]] with a url")
     targets = []
     for n, entry in enumerate(entries, 1):
-        unknown = set(entry) - TARGET_KEYS
+        unknown = set(entry) - set(TARGET_KEYS)
         if unknown or "url" not in entry:
             what = f"unknown key(s) {', '.join(sorted(unknown))}" if unknown else "no url"
             raise WatchlistError(f"[[{NOTIFY}.target]] #{n}: {what}")

@@ -32,7 +32,7 @@ def copy_archive(source: Store, target: Store) -> Copied:
             target.copy_version(service, document, version, text, raw)
             copied += 1
     target.save_states(source.states())
-    if source.health():
-        target.save_health(source.health())
+    if health := source.health():
+        target.save_health(health)
     target.reindex()
     return Copied(len(documents), copied, skipped)

@@ -4,6 +4,7 @@ Diffing words rather than characters keeps "only" → "" from showing as a
 scatter of single letters; the semantic clean-up merges tiny equalities.
 """
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -100,8 +101,8 @@ def _edit_run(deleted: str, inserted: str) -> list[tuple[int, str]]:
     (d_lead, d_core, d_trail), (i_lead, i_core, i_trail) = _edges(deleted), _edges(inserted)
     lead = trail = ""
     if deleted and inserted:
-        lead = _common(d_lead, i_lead)
-        trail = _common(d_trail[::-1], i_trail[::-1])[::-1]
+        lead = os.path.commonprefix([d_lead, i_lead])
+        trail = os.path.commonprefix([d_trail[::-1], i_trail[::-1]])[::-1]
         d_lead, i_lead = d_lead[len(lead):], i_lead[len(lead):]
         d_trail, i_trail = d_trail[: len(d_trail) - len(trail)], i_trail[: len(i_trail) - len(trail)]
     return [(0, lead), (-1, d_lead), (-1, d_core), (-1, d_trail), (1, i_lead), (1, i_core), (1, i_trail),
@@ -112,13 +113,6 @@ def _edges(text: str) -> tuple[str, str, str]:
     if not text.strip():
         return text, "", ""
     return _EDGES.match(text).groups()
-
-
-def _common(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
 
 
 def named_words(details: list[str]) -> frozenset[str]:

@@ -33,11 +33,6 @@ class Change:
         return f"{self.service}/{self.document}/{self.version.id}"
 
     @property
-    def folder(self) -> str:
-        """Its document's "service/document"."""
-        return f"{self.service}/{self.document}"
-
-    @property
     def lang(self) -> str:
         return self.version.lang or "en"
 
@@ -118,16 +113,21 @@ def read(archive: Store, sources: tuple[Source, ...], states: dict[str, dict]) -
     """Every service with archived versions, its documents and their changes (and the
     last check of each, from `states`: the archive's states())."""
     names = _names(sources)
+    by_key = {source.key: source for source in sources}
     services: dict[str, list[Document]] = {}
     for service, document in archive.documents():
-        services.setdefault(service, []).append(read_document(archive, service, document, sources, states, names))
+        services.setdefault(service, []).append(
+            read_document(archive, service, document, sources, states, names, by_key.get(f"{service}/{document}")))
     return [Service(service, names.get(service, service), tuple(docs)) for service, docs in sorted(services.items())]
 
 
 def read_document(archive: Store, service: str, document: str, sources: tuple[Source, ...],
-                  states: dict[str, dict], names: dict[str, str] | None = None) -> Document:
-    """One document with its versions and changes, named as the watchlist names it."""
-    source = next((s for s in sources if s.service == service and s.document == document), None)
+                  states: dict[str, dict], names: dict[str, str] | None = None,
+                  source: Source | None = None) -> Document:
+    """One document with its versions and changes, named as the watchlist names it (`names` and
+    `source`: as read() looked them up once for every document)."""
+    if names is None:
+        source = next((s for s in sources if s.service == service and s.document == document), None)
     service_name = (names if names is not None else _names(sources)).get(service, service)
     title = source.title if source and source.title else _title(document)
     versions = tuple(archive.versions(service, document))
