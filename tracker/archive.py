@@ -221,11 +221,15 @@ class Archive:
 
     def versions(self, service: str, document: str) -> list[Version]:
         """Versions of a document, oldest first."""
+        return [self._read_version(p) for p in self._version_files(service, document)]
+
+    def _version_files(self, service: str, document: str) -> list[Path]:
+        """The metadata files of a document's versions, oldest first (none read)."""
         folder = self._folder(service, document)
         if not folder.is_dir():
             return []
         found = [p for p in folder.glob("*.json") if _VERSION_ID.match(p.stem)]
-        return [self._read_version(p) for p in sorted(found, key=lambda p: _order(p.stem))]
+        return sorted(found, key=lambda p: _order(p.stem))
 
     def version(self, service: str, document: str, version: str | None = None) -> Version:
         """One version (see pick_version); the latest by default."""
@@ -279,9 +283,10 @@ class Archive:
         return index.rebuild(self.root, versions), len(versions)
 
     def prior(self, service: str, document: str) -> Prior:
-        """What a check needs before fetching: the last check's state and the latest version."""
-        versions = self.versions(service, document)
-        return Prior(self.state(service, document), versions[-1] if versions else None)
+        """What a check needs before fetching: the last check's state and the latest version (only
+        its file read: every check asks, the history may be long)."""
+        files = self._version_files(service, document)
+        return Prior(self.state(service, document), self._read_version(files[-1]) if files else None)
 
     def state(self, service: str, document: str) -> dict:
         """The last check of a document ({} if never checked)."""
