@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -74,22 +74,6 @@ class ProcessPool:
             except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
                 pass
         return Pending(future, function, args)
-
-    def map(self, function: Callable[..., T], items: Iterable, chunksize: int = 1) -> Iterator[T]:
-        """function(item) for each item, in order; from the first result a dead worker lost
-        on, in the calling thread."""
-        items, done = list(items), 0
-        if self._executor is not None:
-            from concurrent.futures.process import BrokenProcessPool
-
-            try:
-                for result in self._executor.map(function, items, chunksize=chunksize):
-                    yield result
-                    done += 1
-            except BrokenProcessPool:
-                pass
-        for item in items[done:]:
-            yield function(item)
 
     def close(self, wait: bool = True) -> None:
         """Shut the executor down. Without waiting, the shutdown runs in a thread of its own while
