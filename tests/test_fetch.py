@@ -335,6 +335,16 @@ def test_the_certificate_authority_named_by_ssl_cert_file_is_trusted(https_serve
     assert fetch(url, limits=FAST).content == b"<p>over TLS</p>"
 
 
+def test_certificate_authorities_that_cannot_be_loaded_are_said_once_not_retried(https_server, monkeypatch):
+    url, _ = https_server
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", "/nowhere/ca.pem")
+    with pytest.raises(FetchError) as caught:
+        fetch(url, limits=FAST)
+    assert str(caught.value) == "cannot load the certificate authorities of /nowhere/ca.pem: no such file or folder"
+    assert not caught.value.transient
+
+
 def test_the_proxy_named_in_the_environment_is_used(server, monkeypatch):
     """A company network reaches the web through its proxy (HTTP_PROXY), as requests did."""
     proxied = "http://policies.example.invalid/privacy"  # a proxy is asked for the whole URL

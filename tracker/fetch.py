@@ -123,6 +123,10 @@ class Network:
 
         self.session = new_session({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"})
         self._proxied = any(name.lower().endswith("_proxy") for name in os.environ)
+        authorities = self.session.verify
+        # a mistyped SSL_CERT_FILE: said plainly for each https fetch, not retried as a network fault
+        self._no_authorities = None if authorities is True or os.path.exists(authorities) else (
+            f"cannot load the certificate authorities of {authorities}: no such file or folder")
 
     def get(self, url: str, headers: dict, auth: tuple | None, limits: Limits):
         """The response to a GET of url, its body not read yet. Sent through the Session's
@@ -132,6 +136,8 @@ class Network:
 
         from tracker.session import proxies_for
 
+        if self._no_authorities and url.startswith("https://"):
+            raise FetchError(self._no_authorities)
         proxies = proxies_for(url) if self._proxied else {}
         proxy = proxies and requests.utils.select_proxy(url, proxies)
         if proxy:
