@@ -77,9 +77,10 @@ def _render_the_rest(archive: Store, sources: tuple[Source, ...], build: "_Build
         key = _document_key(document)
         practice = shown.by_document[folder.rstrip("/")]
         build.render_if_stale(document.path, _digest(key, practice), "document.html",
-                              lambda d=document, p=practice: dict(
+                              lambda d=document, p=practice, h=found: dict(
                                   root="../../", title=d.name, document=d, practice=p,
-                                  pledges=_current_pledges(archive, d), feeds=_feeds_of(t, d.name, "own", "../../")))
+                                  pledges=h.groups if h else commitments(archive, d),  # worked out once
+                                  feeds=_feeds_of(t, d.name, "own", "../../")))
         if found:
             build.render_if_stale(folder + "pledges.html", key, "pledges.html", lambda d=document, h=found: dict(
                 root="../../", title=t("history.title", name=d.name), document=d, lives=h.lives, dates=h.dates,
@@ -272,12 +273,6 @@ def _render_change(job: _Job) -> tuple[str, str]:
         feeds=_feeds_of(t, change.name, "own", "../../"),
     )
     return change.path, html
-
-
-def _current_pledges(archive: Store, document: model.Document) -> list[tuple[str, list[str]]]:
-    """The commitments of the latest version, grouped under their headings."""
-    return commitments(archive.address, document.service, document.document, document.latest.id,
-                       document.latest.lang or "en")
 
 
 def _feeds_of(t, name: str, own: str, root: str) -> list[tuple[str, str]]:

@@ -9,11 +9,10 @@ version they appeared in: later versions never change it (decision record 19).
 """
 
 import hashlib
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 
 from tracker.align import key
-from tracker.archive import Store, open_archive
+from tracker.archive import Store
 from tracker.site.model import Change, Document
 
 
@@ -45,6 +44,7 @@ class History:
     lives: tuple[Life, ...]  # current pledges first, each group in the order of its latest words
     anchors: dict[tuple[str, int], str]  # (version, index of the change in Change.changes) -> anchor
     dates: dict[str, str]  # version id -> its date
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)  # the current commitments by heading
 
     def anchors_of(self, change: Change) -> list[str]:
         """The anchor of the pledge of each item of a change, in order ("" for none)."""
@@ -53,18 +53,17 @@ class History:
 
 def of_document(archive: Store, document: Document) -> History:
     """The lives of the pledges of an archived document."""
-    latest = document.latest
-    groups = commitments(archive.address, document.service, document.document, latest.id, latest.lang or "en")
-    return history(document, [text for _, texts in groups for text in texts])
+    groups = commitments(archive, document)
+    return replace(history(document, [text for _, texts in groups for text in texts]), groups=groups)
 
 
-@lru_cache(maxsize=2)  # asked by the document page, then by the pledge history
-def commitments(address: str, service: str, document: str, version: str, lang: str) -> list[tuple[str, list[str]]]:
-    """The commitments of a version, grouped under their headings (`address`: the archive's)."""
+def commitments(archive: Store, document: Document) -> list[tuple[str, list[str]]]:
+    """The commitments of a document's latest version, grouped under their headings."""
     from tracker.pledges import segment
 
-    archive = open_archive(address)
-    text = archive.text(service, document, archive.version(service, document, version))
+    latest = document.latest
+    text = archive.text(document.service, document.document, latest)
+    lang = latest.lang or "en"
     groups: dict[str, list[str]] = {}
     for pledge in segment(text, lang):
         if pledge.is_commitment:
