@@ -142,21 +142,24 @@ def of_document(archive: Archive, service: str, document: str, versions: Iterabl
     return Practice(service, document, version.id, hosts, found, latest=version.id == versions[-1].id)
 
 
-def events(archive: Archive, service: str, document: str, versions: Iterable[Version]) -> list[Event]:
-    """Contradictions that appeared or ended, version by version; a version no browser
+def walk(archive: Archive, service: str, document: str, versions: Iterable[Version]) -> tuple[Practice, list[Event]]:
+    """The document's practice (as of_document) and the contradictions that appeared or ended,
+    version by version, each version a browser loaded read once; a version no browser
     loaded says nothing, so it neither starts nor ends one."""
-    found, before = [], {}
+    versions = list(versions)
+    found, before, practice = [], {}, Practice(service, document, None)
     for version in versions:
         if not observed(version):
             continue
-        now = {c.key: c for c in contradictions(archive.text(service, document, version),
-                                                  version.lang or "en", version)[1]}
+        hosts, now_found = contradictions(archive.text(service, document, version), version.lang or "en", version)
+        practice = Practice(service, document, version.id, hosts, now_found, latest=version.id == versions[-1].id)
+        now = {c.key: c for c in now_found}
         appeared = tuple(c for k, c in now.items() if k not in before)
         ended = tuple(c for k, c in before.items() if k not in now)
         if appeared or ended:
             found.append(Event(service, document, version, appeared, ended))
         before = now
-    return found
+    return practice, found
 
 
 def as_text(practice: Practice) -> str:

@@ -35,11 +35,12 @@ def read(archive: Archive, documents: list[Document]) -> Shown:
     by_document, found, events, names = {}, [], [], {}
     for d in documents:
         key = f"{d.service}/{d.document}"
-        seen = by_document[key] = practice.of_document(archive, d.service, d.document, d.versions)
+        seen, changed = practice.walk(archive, d.service, d.document, d.versions)
+        by_document[key] = seen
         names[key] = d.name
         where = Where(d.path, d.name, d.document, d.latest.lang or "en")
         found.extend((where, c) for c in seen.contradictions)
-        events.extend(practice.events(archive, d.service, d.document, d.versions))
+        events.extend(changed)
     events.sort(key=lambda e: e.version.fetched_at, reverse=True)
     return Shown(by_document, found, events, names)
 
